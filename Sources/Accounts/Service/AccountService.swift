@@ -1,0 +1,346 @@
+import Foundation
+import Logging
+
+/// The account use cases: sign-up, login, tokens, sessions, profile, password and e-mail changes, reset,
+/// deletion and administration. It holds the rules; the store holds the data; HTTP is someone else's job.
+public struct AccountService: Sendable {
+    /// Lifetimes and limits of the account rules; every field has a production default.
+    public struct Configuration: Sendable {
+        public var region: String
+        public var refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+        public var passwordResetLifetime: Duration = .seconds(30 * 60)
+        public var emailTokenLifetime: Duration = .seconds(24 * 3600)
+        public var passwordPolicy: PasswordPolicy = .standard
+
+        public init(region: String) { self.region = region }
+    }
+
+    public let configuration: Configuration
+    public let store: any AccountStore
+    public let hasher: PasswordHasher
+    public let tokens: AccessTokens
+    public let loginGuard: LoginGuard<ContinuousClock>
+    private let now: @Sendable () -> Date
+    private let decoyHash: String
+    private let logger: Logger
+
+    public init(
+        configuration: Configuration, store: any AccountStore, hasher: PasswordHasher, tokens: AccessTokens,
+        loginGuard: LoginGuard<ContinuousClock> = LoginGuard(clock: ContinuousClock()),
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) async throws {
+        self.configuration = configuration
+        self.store = store
+        self.hasher = hasher
+        self.tokens = tokens
+        self.loginGuard = loginGuard
+        self.now = now
+        self.decoyHash = try await hasher.makeDecoyHash()
+        self.logger = logger
+    }
+
+    // MARK: Sign-up and login
+
+    /// Creates a customer account and sends the address a verification e-mail.
+    public func signUp(email rawEmail: String, password: String, displayName rawName: String, origin: RequestOrigin)
+        async throws -> Account
+    {
+        let now = self.now()
+        let id = UUID()
+        let token = OpaqueToken.generate()
+        let new = try await validatedAccount(
+            id: id, email: rawEmail, password: password, displayName: rawName, role: .customer, now: now)
+        let account = try await store.createAccount(
+            new,
+            verification: NewOneTimeToken(
+                hash: token.hash, accountID: id, purpose: .emailVerification, newEmail: nil, createdAt: now,
+                expiresAt: now + configuration.emailTokenLifetime),
+            mail: Mail.verifyAddress(to: new.email, token: token),
+            audit: NewAuditEvent(.signUp, accountID: id, origin: origin))
+        return account
+    }
+
+    /// Checks the password and opens a session. Throttled per address and per client; the answer never
+    /// says whether the e-mail address has an account.
+    public func logIn(email rawEmail: String, password: String, origin: RequestOrigin) async throws -> TokenPair {
+        let key = rawEmail.trimmingWhitespace().lowercased()
+        guard !key.isEmpty, key.utf8.count <= 254, !password.isEmpty, password.count <= 1024 else {
+            throw AccountsError.invalidCredentials
+        }
+        if let wait = await loginGuard.retryAfter(email: key, clientAddress: origin.clientAddress) {
+            throw AccountsError(
+                .tooManyAttempts, "Too many failed logins; try again later.", retryAfter: wait)
+        }
+        let stored = try await store.credentials(forEmail: key)
+        let matches = try await hasher.verify(password, hash: stored?.passwordHash ?? decoyHash)
+        guard let stored, matches else {
+            await loginGuard.recordFailure(email: key, clientAddress: origin.clientAddress)
+            try await store.recordAudit(NewAuditEvent(.loginFailed, accountID: stored?.account.id, origin: origin))
+            throw AccountsError.invalidCredentials
+        }
+        guard !stored.account.disabled else {
+            throw AccountsError(.accountDisabled, "This account is disabled.")
+        }
+        await loginGuard.recordSuccess(email: key)
+        return try await openSession(for: stored.account, origin: origin)
+    }
+
+    private func openSession(for account: Account, origin: RequestOrigin) async throws -> TokenPair {
+        let now = self.now()
+        let refresh = OpaqueToken.generate()
+        let session = Session(
+            id: UUID(), accountID: account.id, createdAt: now, lastUsedAt: now,
+            expiresAt: now + configuration.refreshTokenLifetime,
+            userAgent: origin.userAgent.map { String($0.prefix(512)) },
+            region: origin.region)
+        try await store.createSession(
+            session, refreshTokenHash: refresh.hash,
+            audit: NewAuditEvent(.loginSucceeded, accountID: account.id, origin: origin))
+        let access = try await tokens.issue(
+            accountID: account.id, sessionID: session.id, region: origin.region, now: now)
+        return TokenPair(accessToken: access, refreshToken: refresh, expiresIn: tokens.lifetime, sessionID: session.id)
+    }
+
+    /// Rotates a refresh token. A token presented a second time revokes its whole session.
+    public func refresh(_ rawToken: String, origin: RequestOrigin) async throws -> TokenPair {
+        guard rawToken.utf8.count == 43 else {
+            throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
+        }
+        let now = self.now()
+        let replacement = OpaqueToken.generate()
+        switch try await store.rotateRefreshToken(
+            hash: OpaqueToken(rawValue: rawToken).hash, replacement: replacement.hash, now: now,
+            newExpiry: now + configuration.refreshTokenLifetime, origin: origin)
+        {
+        case .invalid:
+            throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
+        case .reused(let accountID, let sessionID):
+            logger.warning(
+                "refresh token reuse detected; session revoked",
+                metadata: ["account": "\(accountID)", "session": "\(sessionID)"])
+            throw AccountsError(.refreshTokenReused, "The refresh token was already used; the session is revoked.")
+        case .rotated(let session):
+            let access = try await tokens.issue(
+                accountID: session.accountID, sessionID: session.id, region: origin.region, now: now)
+            return TokenPair(
+                accessToken: access, refreshToken: replacement, expiresIn: tokens.lifetime, sessionID: session.id)
+        }
+    }
+
+    /// The principal behind an access token; `unauthenticated` for a bad, expired or revoked token, or a
+    /// disabled or deleted account.
+    public func authenticate(accessToken: String) async throws -> Principal {
+        let now = self.now()
+        let claims = try await tokens.verify(accessToken, now: now)
+        guard let accountID = claims.accountID, let sessionID = claims.sessionID,
+            let principal = try await store.principal(accountID: accountID, sessionID: sessionID, now: now)
+        else { throw AccountsError.unauthenticated }
+        return principal
+    }
+
+    // MARK: Sessions
+
+    public func sessions(of principal: Principal) async throws -> [Session] {
+        try await store.activeSessions(accountID: principal.account.id, now: now())
+    }
+
+    public func logOut(_ principal: Principal, everywhere: Bool, origin: RequestOrigin) async throws {
+        try await store.revokeSessions(
+            accountID: principal.account.id, sessionID: everywhere ? nil : principal.sessionID, keeping: nil,
+            now: now(),
+            audit: NewAuditEvent(
+                everywhere ? .logoutEverywhere : .logout, accountID: principal.account.id, origin: origin))
+    }
+
+    // MARK: Profile
+
+    public func updateProfile(_ principal: Principal, displayName rawName: String, origin: RequestOrigin)
+        async throws -> Account
+    {
+        let name = try DisplayName(rawName)
+        guard
+            let account = try await store.updateDisplayName(
+                accountID: principal.account.id, to: name,
+                audit: NewAuditEvent(.profileUpdated, accountID: principal.account.id, origin: origin))
+        else { throw AccountsError.unauthenticated }
+        return account
+    }
+
+    /// Deletes the account and every session once the password is confirmed; the e-mail becomes free.
+    public func deleteAccount(_ principal: Principal, password: String, origin: RequestOrigin) async throws {
+        try await confirmPassword(password, of: principal, field: "password")
+        try await store.deleteAccount(
+            id: principal.account.id,
+            audit: NewAuditEvent(.accountDeleted, accountID: principal.account.id, origin: origin))
+    }
+
+    /// Changes the password and revokes every other session.
+    public func changePassword(
+        _ principal: Principal, currentPassword: String, newPassword: String, origin: RequestOrigin
+    ) async throws {
+        try configuration.passwordPolicy.check(
+            newPassword, email: try? EmailAddress(principal.account.email), field: "newPassword")
+        try await confirmPassword(currentPassword, of: principal, field: "currentPassword")
+        try await store.changePassword(
+            accountID: principal.account.id, passwordHash: try await hasher.hash(newPassword),
+            keeping: principal.sessionID, now: now(),
+            audit: NewAuditEvent(.passwordChanged, accountID: principal.account.id, origin: origin))
+    }
+
+    /// Starts an e-mail change: the new address must confirm with the token sent to it.
+    public func requestEmailChange(
+        _ principal: Principal, newEmail rawEmail: String, password: String, origin: RequestOrigin
+    )
+        async throws -> EmailAddress
+    {
+        let email = try EmailAddress(rawEmail)
+        try await confirmPassword(password, of: principal, field: "password")
+        if let existing = try await store.credentials(forEmail: email.normalized),
+            existing.account.id != principal.account.id
+        {
+            throw AccountsError(.emailTaken, "That e-mail address is already in use.")
+        }
+        let now = self.now()
+        let token = OpaqueToken.generate()
+        try await store.createOneTimeToken(
+            NewOneTimeToken(
+                hash: token.hash, accountID: principal.account.id, purpose: .emailChange, newEmail: email,
+                createdAt: now, expiresAt: now + configuration.emailTokenLifetime),
+            mail: Mail.confirmNewAddress(to: email, token: token),
+            audit: NewAuditEvent(.emailChangeRequested, accountID: principal.account.id, origin: origin))
+        return email
+    }
+
+    /// Confirms an address with the token e-mailed to it (after sign-up or an e-mail change).
+    public func verifyEmail(token rawToken: String, origin: RequestOrigin) async throws -> Account {
+        guard rawToken.utf8.count == 43,
+            let account = try await store.confirmEmail(
+                tokenHash: OpaqueToken(rawValue: rawToken).hash, now: now(), origin: origin)
+        else { throw AccountsError(.invalidToken, "The verification token is not valid or has expired.") }
+        return account
+    }
+
+    // MARK: Password reset
+
+    /// Sends a single-use reset token when the address has an enabled account; silent otherwise.
+    public func requestPasswordReset(email rawEmail: String, origin: RequestOrigin) async throws {
+        guard let email = try? EmailAddress(rawEmail),
+            let stored = try await store.credentials(forEmail: email.normalized), !stored.account.disabled
+        else { return }
+        let now = self.now()
+        let token = OpaqueToken.generate()
+        try await store.createOneTimeToken(
+            NewOneTimeToken(
+                hash: token.hash, accountID: stored.account.id, purpose: .passwordReset, newEmail: nil,
+                createdAt: now, expiresAt: now + configuration.passwordResetLifetime),
+            mail: Mail.resetPassword(to: stored.account.email, token: token),
+            audit: NewAuditEvent(.passwordResetRequested, accountID: stored.account.id, origin: origin))
+    }
+
+    /// Sets a new password with a reset token and revokes every session.
+    public func confirmPasswordReset(token rawToken: String, newPassword: String, origin: RequestOrigin) async throws {
+        try configuration.passwordPolicy.check(newPassword, email: nil, field: "newPassword")
+        guard rawToken.utf8.count == 43 else {
+            throw AccountsError(.invalidToken, "The reset token is not valid or has expired.")
+        }
+        let hash = try await hasher.hash(newPassword)
+        guard
+            try await store.resetPassword(
+                tokenHash: OpaqueToken(rawValue: rawToken).hash, passwordHash: hash, now: now(), origin: origin)
+                != nil
+        else { throw AccountsError(.invalidToken, "The reset token is not valid or has expired.") }
+    }
+
+    // MARK: Administration
+
+    /// Creates the first (or another) administrator, or promotes an existing account.
+    public func createAdmin(email rawEmail: String, password: String, displayName: String, origin: RequestOrigin)
+        async throws -> Account
+    {
+        let id = UUID()
+        return try await store.createOrPromoteAdmin(
+            try await validatedAccount(
+                id: id, email: rawEmail, password: password, displayName: displayName, role: .admin, now: now()),
+            audit: NewAuditEvent(.adminCreated, accountID: id, origin: origin))
+    }
+
+    public func listAccounts(_ principal: Principal, query: String?, cursor: String?, limit: Int) async throws
+        -> Page<Account>
+    {
+        try requireAdmin(principal)
+        let after = try cursor.map { text throws(AccountsError) -> UUID in
+            guard let id = UUID(uuidString: text) else {
+                throw AccountsError(.invalidCursor, "The cursor is not valid.")
+            }
+            return id
+        }
+        let items = try await store.accounts(matching: query, after: after, limit: limit)
+        return Page(items: items, nextCursor: items.count == limit ? items.last?.id.uuidString.lowercased() : nil)
+    }
+
+    public func setDisabled(_ principal: Principal, accountID: UUID, disabled: Bool, origin: RequestOrigin)
+        async throws -> Account
+    {
+        try requireAdmin(principal)
+        guard
+            let account = try await store.setDisabled(
+                accountID: accountID, disabled: disabled, now: now(),
+                audit: NewAuditEvent(
+                    disabled ? .accountDisabled : .accountEnabled, accountID: accountID,
+                    actorID: principal.account.id, origin: origin))
+        else { throw AccountsError(.notFound, "No account has that id.") }
+        return account
+    }
+
+    public func auditLog(_ principal: Principal, accountID: UUID?, cursor: String?, limit: Int) async throws
+        -> Page<AuditEvent>
+    {
+        try requireAdmin(principal)
+        let before = try cursor.map { text throws(AccountsError) -> Int64 in
+            guard let id = Int64(text), id > 0 else { throw AccountsError(.invalidCursor, "The cursor is not valid.") }
+            return id
+        }
+        let items = try await store.auditEvents(accountID: accountID, before: before, limit: limit)
+        return Page(items: items, nextCursor: items.count == limit ? items.last.map { String($0.id) } : nil)
+    }
+
+    // MARK: Helpers
+
+    /// Checks every field of a new account at once (so that one answer names every bad field) and hashes the
+    /// password.
+    private func validatedAccount(
+        id: UUID, email rawEmail: String, password: String, displayName rawName: String, role: Account.Role,
+        now: Date
+    ) async throws -> NewAccount {
+        var validator = FieldValidator()
+        let email = validator.check("email") { try EmailAddress(rawEmail) }
+        let name = validator.check("displayName") { try DisplayName(rawName) }
+        _ = validator.check("password") { try configuration.passwordPolicy.check(password, email: email) }
+        try validator.throwIfInvalid()
+        guard let email, let name else { throw AccountsError.invalid("email", "is required") }
+        return NewAccount(
+            id: id, email: email, displayName: name, passwordHash: try await hasher.hash(password), role: role,
+            createdAt: now)
+    }
+
+    private func requireAdmin(_ principal: Principal) throws {
+        guard principal.account.role == .admin else {
+            throw AccountsError(.forbidden, "This needs an administrator.")
+        }
+    }
+
+    private func confirmPassword(_ password: String, of principal: Principal, field: String) async throws {
+        guard let stored = try await store.credentials(forAccount: principal.account.id) else {
+            throw AccountsError.unauthenticated
+        }
+        guard password.count <= 1024, try await hasher.verify(password, hash: stored.passwordHash) else {
+            throw AccountsError(
+                .invalidCredentials, "The password is wrong.",
+                fieldErrors: [.init(field: field, message: "is wrong")])
+        }
+    }
+}
+
+extension Date {
+    static func + (date: Date, duration: Duration) -> Date { date.addingTimeInterval(duration.timeInterval) }
+}

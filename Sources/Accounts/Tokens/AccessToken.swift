@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+import JWTKit
+
+/// The claims of an access token: a JWT signed with EdDSA (Ed25519).
+public struct AccessTokenClaims: JWTPayload, Equatable {
+    public var sub: SubjectClaim
+    public var sid: String
+    public var iat: IssuedAtClaim
+    public var exp: ExpirationClaim
+    public var iss: IssuerClaim
+    public var aud: AudienceClaim
+    /// The region whose portal issued the token; informational, every region accepts it.
+    public var region: String
+
+    public init(
+        accountID: UUID, sessionID: UUID, issuedAt: Date, expiresAt: Date, issuer: String, audience: String,
+        region: String
+    ) {
+        self.sub = SubjectClaim(value: accountID.uuidString.lowercased())
+        self.sid = sessionID.uuidString.lowercased()
+        self.iat = IssuedAtClaim(value: issuedAt)
+        self.exp = ExpirationClaim(value: expiresAt)
+        self.iss = IssuerClaim(value: issuer)
+        self.aud = AudienceClaim(value: audience)
+        self.region = region
+    }
+
+    /// Signature checks are done by the key collection; expiry, issuer and audience are checked in
+    /// `AccessTokens.verify`, against its injected clock.
+    public func verify(using algorithm: some JWTAlgorithm) throws {}
+
+    public var accountID: UUID? { UUID(uuidString: sub.value) }
+    public var sessionID: UUID? { UUID(uuidString: sid) }
+}
+
+/// Issues and verifies access tokens with the shared signing keys.
+public struct AccessTokens: Sendable {
+    public var issuer: String
+    public var audience: String
+    public var lifetime: Duration
+    private let keys: JWTKeyCollection
+    private let signingKid: String
+    /// The public keys in JWK form, for `/.well-known/jwks.json`.
+    public let jwks: JWKSet
+
+    public init(keySet: SigningKeySet, issuer: String, audience: String, lifetime: Duration) async throws {
+        try keySet.validate()
+        let collection = JWTKeyCollection()
+        var published: [JWKSet.Key] = []
+        for key in keySet.keys {
+            let curveKey = try key.curveKey()
+            let privateKey = EdDSA.PrivateKey(backing: curveKey)
+            await collection.add(eddsa: privateKey, kid: JWKIdentifier(string: key.kid))
+            published.append(
+                JWKSet.Key(kid: key.kid, x: curveKey.publicKey.rawRepresentation.base64URLEncodedString()))
+        }
+        self.keys = collection
+        self.signingKid = keySet.keys[0].kid
+        self.issuer = issuer
+        self.audience = audience
+        self.lifetime = lifetime
+        self.jwks = JWKSet(keys: published)
+    }
+
+    /// Signs a token for the session, valid from `now` for `lifetime`.
+    public func issue(accountID: UUID, sessionID: UUID, region: String, now: Date) async throws -> String {
+        let claims = AccessTokenClaims(
+            accountID: accountID, sessionID: sessionID, issuedAt: now,
+            expiresAt: now.addingTimeInterval(lifetime.timeInterval), issuer: issuer, audience: audience,
+            region: region)
+        return try await keys.sign(claims, kid: JWKIdentifier(string: signingKid))
+    }
+
+    /// The token's claims when its signature is valid (with one of our keys, named by its `kid`, EdDSA only),
+    /// it has not expired at `now`, and issuer and audience are ours; otherwise `AccountsError.unauthenticated`.
+    public func verify(_ token: String, now: Date) async throws(AccountsError) -> AccessTokenClaims {
+        guard token.utf8.count <= 4096, let claims = try? await keys.verify(token, as: AccessTokenClaims.self)
+        else { throw .unauthenticated }
+        guard claims.exp.value > now, claims.iat.value <= now.addingTimeInterval(60),
+            claims.iss.value == issuer, claims.aud.value.contains(audience),
+            claims.accountID != nil, claims.sessionID != nil
+        else { throw .unauthenticated }
+        return claims
+    }
+}
+
+/// A JSON Web Key Set holding the public halves of the signing keys (RFC 7517, RFC 8037).
+public struct JWKSet: Codable, Sendable, Equatable {
+    public struct Key: Codable, Sendable, Equatable {
+        public var kty = "OKP"
+        public var crv = "Ed25519"
+        public var alg = "EdDSA"
+        public var use = "sig"
+        public var kid: String
+        public var x: String
+
+        public init(kid: String, x: String) {
+            self.kid = kid
+            self.x = x
+        }
+    }
+
+    public var keys: [Key]
+}
+
+extension Duration {
+    /// The duration in seconds, as `TimeInterval`.
+    public var timeInterval: TimeInterval {
+        let parts = components
+        return TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18
+    }
+}

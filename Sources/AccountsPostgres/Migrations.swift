@@ -1,0 +1,138 @@
+import Logging
+import PostgresNIO
+
+/// The schema, as numbered migrations. A migration is never edited once released: add a new one.
+public enum Migrations {
+    /// One schema change: its version and the statements it runs, in order, in one transaction.
+    public struct Migration: Sendable {
+        public var version: Int
+        public var name: String
+        public var statements: [PostgresQuery]
+    }
+
+    /// Every migration, oldest first.
+    public static let all: [Migration] = [
+        Migration(
+            version: 1, name: "accounts, sessions, tokens, outbox, audit",
+            statements: [
+                """
+                CREATE TABLE accounts (
+                    id uuid PRIMARY KEY,
+                    email text NOT NULL,
+                    email_normalized text NOT NULL UNIQUE,
+                    display_name text NOT NULL,
+                    password_hash text NOT NULL,
+                    email_verified boolean NOT NULL DEFAULT false,
+                    role text NOT NULL DEFAULT 'customer' CHECK (role IN ('customer', 'admin')),
+                    disabled_at timestamptz,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE sessions (
+                    id uuid PRIMARY KEY,
+                    account_id uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL,
+                    last_used_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    user_agent text,
+                    region text NOT NULL,
+                    revoked_at timestamptz,
+                    revoked_reason text
+                )
+                """,
+                "CREATE INDEX sessions_account ON sessions (account_id)",
+                """
+                CREATE TABLE refresh_tokens (
+                    token_hash bytea PRIMARY KEY,
+                    session_id uuid NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL,
+                    rotated_at timestamptz
+                )
+                """,
+                "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
+                """
+                CREATE TABLE one_time_tokens (
+                    token_hash bytea PRIMARY KEY,
+                    account_id uuid NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+                    purpose text NOT NULL CHECK (purpose IN ('email-verification', 'email-change', 'password-reset')),
+                    new_email text,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    used_at timestamptz
+                )
+                """,
+                """
+                CREATE TABLE outbox (
+                    id bigserial PRIMARY KEY,
+                    created_at timestamptz NOT NULL,
+                    recipient text NOT NULL,
+                    template text NOT NULL,
+                    subject text NOT NULL,
+                    body text NOT NULL,
+                    token text,
+                    sent_at timestamptz
+                )
+                """,
+                """
+                CREATE TABLE audit_events (
+                    id bigserial PRIMARY KEY,
+                    occurred_at timestamptz NOT NULL DEFAULT now(),
+                    kind text NOT NULL,
+                    account_id uuid,
+                    actor_id uuid,
+                    region text NOT NULL,
+                    request_id text,
+                    client_address text,
+                    user_agent text
+                )
+                """,
+                "CREATE INDEX audit_events_account ON audit_events (account_id, id)",
+            ])
+    ]
+
+    /// The newest schema version this build knows.
+    public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
+
+    /// Applies every pending migration, each in its own transaction under an advisory lock, so that several
+    /// instances may start at once: the second waits, then finds the version applied and skips it.
+    public static func apply(on client: PostgresClient, logger: Logger) async throws {
+        // Under the lock too: two concurrent CREATE TABLE IF NOT EXISTS can collide in the catalog.
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+        }
+        for migration in all {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(advisoryLockKey))", logger: logger)
+                let rows = try await connection.query(
+                    "SELECT 1 FROM schema_migrations WHERE version = \(migration.version)", logger: logger)
+                var applied = false
+                for try await _ in rows { applied = true }
+                guard !applied else { return }
+                for statement in migration.statements {
+                    try await connection.query(statement, logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: logger)
+                logger.info("applied migration", metadata: ["version": "\(migration.version)"])
+            }
+        }
+    }
+
+    /// The newest applied version, or 0 on an empty database.
+    public static func currentVersion(on client: PostgresClient, logger: Logger) async throws -> Int {
+        let rows = try await client.query(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger)
+        for try await version in rows.decode(Int.self) { return version }
+        return 0
+    }
+
+    static let advisoryLockKey: Int64 = 0x4375_7374_506F_7274  // "CustPort"
+}

@@ -1,0 +1,154 @@
+import Accounts
+import Foundation
+import Logging
+import PostgresNIO
+
+extension PostgresAccountStore {
+    /// Runs `body` in a transaction on the writer. Critical writes wait for a standby to apply them when
+    /// `criticalWritesRemoteApply` is set. Storage failures become domain errors the server can explain.
+    func write<Result: Sendable>(
+        critical: Bool, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await bounded {
+                try await writer.withTransaction(logger: logger) { connection in
+                    if critical && criticalWritesRemoteApply {
+                        try await connection.query("SET LOCAL synchronous_commit = remote_apply", logger: logger)
+                    }
+                    return try await body(connection)
+                }
+            }
+        } catch let error as PostgresTransactionError {
+            // Errors thrown inside the transaction arrive wrapped; a domain error keeps its meaning.
+            if let domain = error.closureError as? AccountsError { throw domain }
+            throw Self.domainError(error.closureError ?? error.commitError ?? error.beginError ?? error)
+        } catch let error as AccountsError {
+            throw error
+        } catch {
+            throw Self.domainError(error)
+        }
+    }
+
+    /// Reads from the region's database; a miss there is retried on the writer, since a row written moments
+    /// ago (a new session, say) may not have been replayed on this region's standby yet.
+    func readFallingBack<Result: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> Result?)
+        async throws
+        -> Result?
+    {
+        if let result = try await read({ try await body(reader) }) { return result }
+        return reader === writer ? nil : try await read { try await body(writer) }
+    }
+
+    /// Runs a read within the operation timeout, turning storage failures into domain errors.
+    func read<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        do {
+            return try await bounded(body)
+        } catch let error as AccountsError {
+            throw error
+        } catch {
+            throw Self.domainError(error)
+        }
+    }
+
+    /// Gives up after `operationTimeout`: the pool waits for a connection indefinitely while the database is
+    /// down, and a request must fail fast (503) instead of hanging.
+    func bounded<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result.self) { group in
+            group.addTask { try await body() }
+            group.addTask { [operationTimeout] in
+                try await Task.sleep(for: operationTimeout)
+                throw AccountsError(
+                    .storageUnavailable, "The database did not answer in time.", retryAfter: .seconds(1))
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    static func domainError(_ error: any Error) -> AccountsError {
+        if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] {
+            // 25006: read_only_sql_transaction (a standby, or a fenced primary); 57P0x: shutting down.
+            if state == "25006" || state.hasPrefix("57P") {
+                return AccountsError(
+                    .writesUnavailable, "Writes are not accepted here right now; retry shortly.",
+                    retryAfter: .seconds(1))
+            }
+        }
+        return AccountsError(.storageUnavailable, "The database is not reachable right now.", retryAfter: .seconds(1))
+    }
+
+    /// Inserts the account unless the normalized e-mail is taken; nil when it is.
+    func insertAccount(_ account: NewAccount, on connection: PostgresConnection) async throws -> Account? {
+        let rows = try await connection.query(
+            """
+            INSERT INTO accounts (id, email, email_normalized, display_name, password_hash, role, created_at, updated_at)
+            VALUES (\(account.id), \(account.email.value), \(account.email.normalized), \(account.displayName.value),
+                    \(account.passwordHash), \(account.role.rawValue), \(account.createdAt), \(account.createdAt))
+            ON CONFLICT (email_normalized) DO NOTHING
+            RETURNING id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at
+            """, logger: logger)
+        for try await row in rows.decode(AccountRow.self) { return Self.account(row) }
+        return nil
+    }
+
+    func insert(_ token: NewOneTimeToken, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO one_time_tokens (token_hash, account_id, purpose, new_email, created_at, expires_at)
+            VALUES (\(Data(token.hash)), \(token.accountID), \(token.purpose.rawValue), \(token.newEmail?.value),
+                    \(token.createdAt), \(token.expiresAt))
+            """, logger: logger)
+    }
+
+    func insert(_ mail: NewOutboxMessage, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO outbox (created_at, recipient, template, subject, body, token)
+            VALUES (now(), \(mail.recipient), \(mail.template), \(mail.subject), \(mail.body), \(mail.token))
+            """, logger: logger)
+    }
+
+    func insert(_ event: NewAuditEvent, on connection: PostgresConnection) async throws {
+        let origin = event.origin
+        try await connection.query(
+            """
+            INSERT INTO audit_events (kind, account_id, actor_id, region, request_id, client_address, user_agent)
+            VALUES (\(event.kind.rawValue), \(event.accountID), \(event.actorID), \(origin.region), \(origin.requestID),
+                    \(origin.clientAddress), \(origin.userAgent.map { String($0.prefix(512)) }))
+            """, logger: logger)
+    }
+
+    func revoke(sessionID: UUID, accountID: UUID, reason: String, now: Date, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.query(
+            """
+            UPDATE sessions SET revoked_at = \(now), revoked_reason = \(reason)
+            WHERE id = \(sessionID) AND account_id = \(accountID) AND revoked_at IS NULL
+            """, logger: logger)
+    }
+
+    func revokeAll(accountID: UUID, keeping: UUID?, reason: String, now: Date, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.query(
+            """
+            UPDATE sessions SET revoked_at = \(now), revoked_reason = \(reason)
+            WHERE account_id = \(accountID) AND revoked_at IS NULL AND (\(keeping)::uuid IS NULL OR id <> \(keeping))
+            """, logger: logger)
+    }
+
+    /// Marks an unexpired, unused token of one of `purposes` used; its account, purpose and new e-mail.
+    func consume(_ hash: [UInt8], purposes: [String], now: Date, on connection: PostgresConnection) async throws
+        -> (UUID, String, String?)?
+    {
+        let rows = try await connection.query(
+            """
+            UPDATE one_time_tokens SET used_at = \(now)
+            WHERE token_hash = \(Data(hash)) AND used_at IS NULL AND expires_at > \(now) AND purpose = ANY(\(purposes))
+            RETURNING account_id, purpose, new_email
+            """, logger: logger)
+        for try await row in rows.decode((UUID, String, String?).self) { return row }
+        return nil
+    }
+}

@@ -1,0 +1,407 @@
+import Accounts
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The account store on PostgreSQL: reads from the region's own database, writes to the writer endpoint.
+///
+/// Security-critical writes (revocations, password and e-mail changes, deletion, disabling) can be made to wait
+/// until a standby has applied them (`synchronous_commit = remote_apply`), so that no failover brings back a
+/// revoked session or an old password.
+public struct PostgresAccountStore: AccountStore {
+    let reader: PostgresClient
+    let writer: PostgresClient
+    let criticalWritesRemoteApply: Bool
+    let operationTimeout: Duration
+    let logger: Logger
+
+    public init(
+        reader: PostgresClient, writer: PostgresClient, criticalWritesRemoteApply: Bool = false,
+        operationTimeout: Duration = .seconds(5), logger: Logger
+    ) {
+        self.reader = reader
+        self.writer = writer
+        self.criticalWritesRemoteApply = criticalWritesRemoteApply
+        self.operationTimeout = operationTimeout
+        self.logger = logger
+    }
+
+    static let accountColumns: PostgresQuery =
+        "id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at"
+    typealias AccountRow = (UUID, String, String, Bool, String, Bool, Date)
+
+    static func account(_ row: AccountRow) -> Account {
+        Account(
+            id: row.0, email: row.1, displayName: row.2, emailVerified: row.3,
+            role: Account.Role(rawValue: row.4) ?? .customer,
+            disabled: row.5, createdAt: row.6)
+    }
+
+    // MARK: Reads
+
+    public func credentials(forEmail normalized: String) async throws -> StoredCredentials? {
+        try await firstCredentials(
+            "SELECT id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at, password_hash FROM accounts WHERE email_normalized = \(normalized)"
+        )
+    }
+
+    public func credentials(forAccount id: UUID) async throws -> StoredCredentials? {
+        try await firstCredentials(
+            "SELECT id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at, password_hash FROM accounts WHERE id = \(id)"
+        )
+    }
+
+    private func firstCredentials(_ query: PostgresQuery) async throws -> StoredCredentials? {
+        try await readFallingBack { client in
+            let rows = try await client.query(query, logger: logger)
+            for try await row in rows.decode((UUID, String, String, Bool, String, Bool, Date, String).self) {
+                return StoredCredentials(
+                    account: Self.account((row.0, row.1, row.2, row.3, row.4, row.5, row.6)), passwordHash: row.7)
+            }
+            return nil
+        }
+    }
+
+    public func principal(accountID: UUID, sessionID: UUID, now: Date) async throws -> Principal? {
+        try await readFallingBack { client in
+            let rows = try await client.query(
+                """
+                SELECT a.id, a.email, a.display_name, a.email_verified, a.role, a.disabled_at IS NOT NULL, a.created_at
+                FROM sessions s JOIN accounts a ON a.id = s.account_id
+                WHERE s.id = \(sessionID) AND a.id = \(accountID) AND s.revoked_at IS NULL AND s.expires_at > \(now)
+                  AND a.disabled_at IS NULL
+                """, logger: logger)
+            for try await row in rows.decode(AccountRow.self) {
+                return Principal(account: Self.account(row), sessionID: sessionID)
+            }
+            return nil
+        }
+    }
+
+    public func activeSessions(accountID: UUID, now: Date) async throws -> [Session] {
+        try await read { try await querySessions(accountID: accountID, now: now) }
+    }
+
+    private func querySessions(accountID: UUID, now: Date) async throws -> [Session] {
+        let rows = try await reader.query(
+            """
+            SELECT id, account_id, created_at, last_used_at, expires_at, user_agent, region FROM sessions
+            WHERE account_id = \(accountID) AND revoked_at IS NULL AND expires_at > \(now)
+            ORDER BY created_at DESC LIMIT 1000
+            """, logger: logger)
+        var sessions: [Session] = []
+        for try await row in rows.decode((UUID, UUID, Date, Date, Date, String?, String).self) {
+            sessions.append(
+                Session(
+                    id: row.0, accountID: row.1, createdAt: row.2, lastUsedAt: row.3, expiresAt: row.4,
+                    userAgent: row.5,
+                    region: row.6))
+        }
+        return sessions
+    }
+
+    public func accounts(matching query: String?, after cursor: UUID?, limit: Int) async throws -> [Account] {
+        try await read { try await queryAccounts(matching: query, after: cursor, limit: limit) }
+    }
+
+    private func queryAccounts(matching query: String?, after cursor: UUID?, limit: Int) async throws -> [Account] {
+        // strpos instead of LIKE: the customer's text is matched literally, '%' and '_' included.
+        let needle = (query ?? "").lowercased()
+        let rows = try await reader.query(
+            """
+            SELECT id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at FROM accounts
+            WHERE (\(needle) = '' OR strpos(email_normalized, \(needle)) > 0 OR strpos(lower(display_name), \(needle)) > 0)
+              AND (\(cursor)::uuid IS NULL OR id > \(cursor))
+            ORDER BY id LIMIT \(limit)
+            """, logger: logger)
+        var accounts: [Account] = []
+        for try await row in rows.decode(AccountRow.self) { accounts.append(Self.account(row)) }
+        return accounts
+    }
+
+    public func auditEvents(accountID: UUID?, before cursor: Int64?, limit: Int) async throws -> [AuditEvent] {
+        try await read { try await queryAuditEvents(accountID: accountID, before: cursor, limit: limit) }
+    }
+
+    private func queryAuditEvents(accountID: UUID?, before cursor: Int64?, limit: Int) async throws -> [AuditEvent] {
+        let rows = try await reader.query(
+            """
+            SELECT id, occurred_at, kind, account_id, actor_id, region, request_id, client_address, user_agent
+            FROM audit_events
+            WHERE (\(accountID)::uuid IS NULL OR account_id = \(accountID))
+              AND (\(cursor)::bigint IS NULL OR id < \(cursor))
+            ORDER BY id DESC LIMIT \(limit)
+            """, logger: logger)
+        var events: [AuditEvent] = []
+        for try await row in rows.decode((Int64, Date, String, UUID?, UUID?, String, String?, String?, String?).self) {
+            guard let kind = AuditEvent.Kind(rawValue: row.2) else { continue }
+            events.append(
+                AuditEvent(
+                    id: row.0, occurredAt: row.1, kind: kind, accountID: row.3, actorID: row.4, region: row.5,
+                    requestID: row.6, clientAddress: row.7, userAgent: row.8))
+        }
+        return events
+    }
+
+    public func outbox(recipient: String?, limit: Int) async throws -> [OutboxMessage] {
+        try await read { try await queryOutbox(recipient: recipient, limit: limit) }
+    }
+
+    private func queryOutbox(recipient: String?, limit: Int) async throws -> [OutboxMessage] {
+        let rows = try await reader.query(
+            """
+            SELECT id, created_at, recipient, template, subject, body, token FROM outbox
+            WHERE (\(recipient)::text IS NULL OR lower(recipient) = lower(\(recipient)))
+            ORDER BY id DESC LIMIT \(limit)
+            """, logger: logger)
+        var messages: [OutboxMessage] = []
+        for try await row in rows.decode((Int64, Date, String, String, String, String, String?).self) {
+            messages.append(
+                OutboxMessage(
+                    id: row.0, createdAt: row.1, recipient: row.2, template: row.3, subject: row.4, body: row.5,
+                    token: row.6))
+        }
+        return messages
+    }
+
+    // MARK: Writes
+
+    public func createAccount(
+        _ account: NewAccount, verification: NewOneTimeToken?, mail: NewOutboxMessage?, audit: NewAuditEvent
+    ) async throws -> Account {
+        try await write(critical: false) { connection in
+            let inserted = try await insertAccount(account, on: connection)
+            guard let inserted else { throw AccountsError(.emailTaken, "That e-mail address is already in use.") }
+            if let verification { try await insert(verification, on: connection) }
+            if let mail { try await insert(mail, on: connection) }
+            try await insert(audit, on: connection)
+            return inserted
+        }
+    }
+
+    public func createOrPromoteAdmin(_ account: NewAccount, audit: NewAuditEvent) async throws -> Account {
+        try await write(critical: true) { connection in
+            var result = try await insertAccount(account, on: connection)
+            var event = audit
+            if result == nil {
+                let rows = try await connection.query(
+                    """
+                    UPDATE accounts SET role = 'admin', updated_at = \(account.createdAt)
+                    WHERE email_normalized = \(account.email.normalized)
+                    RETURNING id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at
+                    """, logger: logger)
+                for try await row in rows.decode(AccountRow.self) { result = Self.account(row) }
+                event.accountID = result?.id
+            }
+            guard let result else { throw AccountsError(.notFound, "No account has that e-mail address.") }
+            try await insert(event, on: connection)
+            return result
+        }
+    }
+
+    public func createSession(_ session: Session, refreshTokenHash: [UInt8], audit: NewAuditEvent) async throws {
+        try await write(critical: false) { connection in
+            try await connection.query(
+                """
+                INSERT INTO sessions (id, account_id, created_at, last_used_at, expires_at, user_agent, region)
+                VALUES (\(session.id), \(session.accountID), \(session.createdAt), \(session.lastUsedAt),
+                        \(session.expiresAt), \(session.userAgent), \(session.region))
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO refresh_tokens (token_hash, session_id, created_at)
+                VALUES (\(Data(refreshTokenHash)), \(session.id), \(session.createdAt))
+                """, logger: logger)
+            try await insert(audit, on: connection)
+        }
+    }
+
+    public func rotateRefreshToken(
+        hash: [UInt8], replacement: [UInt8], now: Date, newExpiry: Date, origin: RequestOrigin
+    ) async throws -> RefreshOutcome {
+        // Look the token up with its session and account, locking the token row so that two concurrent uses
+        // of one token cannot both rotate it.
+        let outcome: RefreshOutcome = try await write(critical: false) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT t.rotated_at IS NOT NULL, s.id, s.account_id, s.created_at, s.user_agent, s.region,
+                       s.revoked_at IS NOT NULL OR s.expires_at <= \(now) OR a.disabled_at IS NOT NULL
+                FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN accounts a ON a.id = s.account_id
+                WHERE t.token_hash = \(Data(hash))
+                FOR UPDATE OF t
+                """, logger: logger)
+            var found: (Bool, UUID, UUID, Date, String?, String, Bool)?
+            for try await row in rows.decode((Bool, UUID, UUID, Date, String?, String, Bool).self) { found = row }
+            guard let (alreadyRotated, sessionID, accountID, createdAt, userAgent, region, unusable) = found else {
+                return .invalid
+            }
+            if alreadyRotated {
+                if !unusable {
+                    try await revoke(
+                        sessionID: sessionID, accountID: accountID, reason: "refresh-token-reused", now: now,
+                        on: connection)
+                    try await insert(
+                        NewAuditEvent(.refreshTokenReused, accountID: accountID, origin: origin), on: connection)
+                }
+                return .reused(accountID: accountID, sessionID: sessionID)
+            }
+            if unusable { return .invalid }
+            try await connection.query(
+                "UPDATE refresh_tokens SET rotated_at = \(now) WHERE token_hash = \(Data(hash))", logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO refresh_tokens (token_hash, session_id, created_at)
+                VALUES (\(Data(replacement)), \(sessionID), \(now))
+                """, logger: logger)
+            try await connection.query(
+                "UPDATE sessions SET last_used_at = \(now), expires_at = \(newExpiry) WHERE id = \(sessionID)",
+                logger: logger)
+            try await insert(NewAuditEvent(.tokenRefreshed, accountID: accountID, origin: origin), on: connection)
+            return .rotated(
+                Session(
+                    id: sessionID, accountID: accountID, createdAt: createdAt, lastUsedAt: now, expiresAt: newExpiry,
+                    userAgent: userAgent, region: region))
+        }
+        return outcome
+    }
+
+    public func revokeSessions(accountID: UUID, sessionID: UUID?, keeping: UUID?, now: Date, audit: NewAuditEvent?)
+        async throws
+    {
+        try await write(critical: true) { connection in
+            if let sessionID {
+                try await revoke(sessionID: sessionID, accountID: accountID, reason: "logout", now: now, on: connection)
+            } else {
+                try await revokeAll(
+                    accountID: accountID, keeping: keeping, reason: "logout-everywhere", now: now, on: connection)
+            }
+            if let audit { try await insert(audit, on: connection) }
+        }
+    }
+
+    public func updateDisplayName(accountID: UUID, to name: DisplayName, audit: NewAuditEvent) async throws -> Account?
+    {
+        try await write(critical: false) { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE accounts SET display_name = \(name.value), updated_at = now() WHERE id = \(accountID)
+                RETURNING id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at
+                """, logger: logger)
+            var account: Account?
+            for try await row in rows.decode(AccountRow.self) { account = Self.account(row) }
+            if account != nil { try await insert(audit, on: connection) }
+            return account
+        }
+    }
+
+    public func deleteAccount(id: UUID, audit: NewAuditEvent) async throws {
+        try await write(critical: true) { connection in
+            try await connection.query("DELETE FROM accounts WHERE id = \(id)", logger: logger)
+            try await insert(audit, on: connection)
+        }
+    }
+
+    public func changePassword(accountID: UUID, passwordHash: String, keeping: UUID?, now: Date, audit: NewAuditEvent)
+        async throws
+    {
+        try await write(critical: true) { connection in
+            try await connection.query(
+                "UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)",
+                logger: logger)
+            try await revokeAll(
+                accountID: accountID, keeping: keeping, reason: "password-changed", now: now, on: connection)
+            try await insert(audit, on: connection)
+        }
+    }
+
+    public func createOneTimeToken(_ token: NewOneTimeToken, mail: NewOutboxMessage, audit: NewAuditEvent) async throws
+    {
+        try await write(critical: false) { connection in
+            try await insert(token, on: connection)
+            try await insert(mail, on: connection)
+            try await insert(audit, on: connection)
+        }
+    }
+
+    public func confirmEmail(tokenHash: [UInt8], now: Date, origin: RequestOrigin) async throws -> Account? {
+        try await write(critical: true) { connection in
+            guard
+                let (accountID, purpose, newEmail) = try await consume(
+                    tokenHash, purposes: ["email-verification", "email-change"], now: now, on: connection)
+            else { return nil }
+            let rows: PostgresRowSequence
+            if purpose == OneTimeTokenPurpose.emailChange.rawValue, let newEmail {
+                let taken = try await connection.query(
+                    "SELECT 1 FROM accounts WHERE email_normalized = \(newEmail.lowercased()) AND id <> \(accountID)",
+                    logger: logger)
+                for try await _ in taken { throw AccountsError(.emailTaken, "That e-mail address is already in use.") }
+                rows = try await connection.query(
+                    """
+                    UPDATE accounts SET email = \(newEmail), email_normalized = \(newEmail.lowercased()),
+                        email_verified = true, updated_at = \(now)
+                    WHERE id = \(accountID)
+                    RETURNING id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at
+                    """, logger: logger)
+            } else {
+                rows = try await connection.query(
+                    """
+                    UPDATE accounts SET email_verified = true, updated_at = \(now) WHERE id = \(accountID)
+                    RETURNING id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at
+                    """, logger: logger)
+            }
+            var account: Account?
+            for try await row in rows.decode(AccountRow.self) { account = Self.account(row) }
+            let kind: AuditEvent.Kind =
+                purpose == OneTimeTokenPurpose.emailChange.rawValue ? .emailChanged : .emailVerified
+            try await insert(NewAuditEvent(kind, accountID: accountID, origin: origin), on: connection)
+            return account
+        }
+    }
+
+    public func resetPassword(tokenHash: [UInt8], passwordHash: String, now: Date, origin: RequestOrigin) async throws
+        -> UUID?
+    {
+        try await write(critical: true) { connection in
+            guard
+                let (accountID, _, _) = try await consume(
+                    tokenHash, purposes: ["password-reset"], now: now, on: connection)
+            else { return nil }
+            try await connection.query(
+                "UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)",
+                logger: logger)
+            try await revokeAll(accountID: accountID, keeping: nil, reason: "password-reset", now: now, on: connection)
+            // Other outstanding reset tokens die with this one.
+            try await connection.query(
+                """
+                UPDATE one_time_tokens SET used_at = \(now)
+                WHERE account_id = \(accountID) AND purpose = 'password-reset' AND used_at IS NULL
+                """, logger: logger)
+            try await insert(NewAuditEvent(.passwordReset, accountID: accountID, origin: origin), on: connection)
+            return accountID
+        }
+    }
+
+    public func setDisabled(accountID: UUID, disabled: Bool, now: Date, audit: NewAuditEvent) async throws -> Account? {
+        try await write(critical: true) { connection in
+            let disabledAt: Date? = disabled ? now : nil
+            let rows = try await connection.query(
+                """
+                UPDATE accounts SET disabled_at = \(disabledAt), updated_at = \(now) WHERE id = \(accountID)
+                RETURNING id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at
+                """, logger: logger)
+            var account: Account?
+            for try await row in rows.decode(AccountRow.self) { account = Self.account(row) }
+            guard account != nil else { return nil }
+            if disabled {
+                try await revokeAll(
+                    accountID: accountID, keeping: nil, reason: "account-disabled", now: now, on: connection)
+            }
+            try await insert(audit, on: connection)
+            return account
+        }
+    }
+
+    public func recordAudit(_ event: NewAuditEvent) async throws {
+        try await write(critical: false) { connection in try await insert(event, on: connection) }
+    }
+}

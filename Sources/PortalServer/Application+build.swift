@@ -1,0 +1,116 @@
+import Accounts
+import AccountsPostgres
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// The long-lived parts of a portal, built once from its configuration: database clients, token keys and the
+/// account service. The application and the admin commands share them.
+public struct PortalServices: Sendable {
+    public let configuration: PortalConfiguration
+    public let accounts: AccountService
+    public let reader: PostgresClient
+    public let writer: PostgresClient
+    public let metrics: PortalMetrics
+
+    /// Validates the configuration and builds the parts; nothing connects until the clients run.
+    public static func make(
+        configuration: PortalConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> PortalServices {
+        try configuration.validate()
+        let urls = try configuration.resolvedDatabaseURLs
+        let reader = PostgresClient(
+            configuration: urls.reader.clientConfiguration(maximumConnections: configuration.databasePoolSize),
+            backgroundLogger: logger)
+        var writer = reader
+        if urls.writer != urls.reader {
+            writer = PostgresClient(
+                configuration: urls.writer.clientConfiguration(maximumConnections: configuration.databasePoolSize),
+                backgroundLogger: logger)
+        }
+        let metrics = PortalMetrics()
+        metrics.recordPool(name: "reader", maximumConnections: configuration.databasePoolSize)
+        metrics.recordPool(name: "writer", maximumConnections: writer === reader ? 0 : configuration.databasePoolSize)
+        let tokens = try await AccessTokens(
+            keySet: configuration.signingKeys!, issuer: configuration.issuer, audience: configuration.audience,
+            lifetime: configuration.accessTokenLifetime)
+        var serviceConfiguration = AccountService.Configuration(region: configuration.region)
+        serviceConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+        let accounts = try await AccountService(
+            configuration: serviceConfiguration,
+            store: PostgresAccountStore(
+                reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
+                operationTimeout: configuration.databaseTimeout, logger: logger),
+            hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)), tokens: tokens, now: now, logger: logger)
+        return PortalServices(
+            configuration: configuration, accounts: accounts, reader: reader, writer: writer, metrics: metrics)
+    }
+
+    /// The distinct database clients, which must run for queries to go through.
+    public var clients: [PostgresClient] { writer === reader ? [reader] : [reader, writer] }
+
+    /// Runs the database clients around `body`, for commands that need the database without a server.
+    public func withRunningClients<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            for client in clients {
+                group.addTask {
+                    await client.run(); return nil
+                }
+            }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+}
+
+/// The portal's routes and middleware.
+public func buildRouter(services: PortalServices, logger: Logger) -> Router<PortalRequestContext> {
+    let configuration = services.configuration
+    let router = Router(context: PortalRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: AccessLogMiddleware(metrics: services.metrics))
+    router.add(middleware: ProblemMiddleware())
+
+    let open = router.group()
+    let authenticated = router.group().add(middleware: AuthenticationMiddleware(accounts: services.accounts))
+    let region = configuration.region
+    let limit = configuration.maximumBodySize
+    AccountRoutes(accounts: services.accounts, region: region, bodyLimit: limit)
+        .register(public: open, authenticated: authenticated)
+    SessionRoutes(accounts: services.accounts, metrics: services.metrics, region: region, bodyLimit: limit)
+        .register(public: open, authenticated: authenticated)
+    PasswordResetRoutes(accounts: services.accounts, region: region, bodyLimit: limit).register(public: open)
+    AdminRoutes(accounts: services.accounts, region: region).register(authenticated: authenticated)
+    HealthRoutes(reader: services.reader, region: region, timeout: .seconds(1), logger: logger).register(on: open)
+    DiscoveryRoutes(tokens: services.accounts.tokens, metrics: services.metrics).register(on: open)
+    if configuration.developmentMailbox {
+        DevelopmentMailboxRoutes(accounts: services.accounts).register(on: open)
+    }
+
+    return router
+}
+
+/// Builds the portal's HTTP application: routes, middleware, the database clients as services, and the
+/// migrations applied before the server starts listening.
+public func buildApplication(services: PortalServices, logger: Logger) -> some ApplicationProtocol {
+    let configuration = services.configuration
+    var app = Application(
+        router: buildRouter(services: services, logger: logger),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: services.clients,
+        logger: logger)
+    let writer = services.writer
+    app.beforeServerStarts {
+        try await Migrations.apply(on: writer, logger: logger)
+    }
+    return app
+}
+
+/// Builds the application straight from a configuration.
+public func buildApplication(configuration: PortalConfiguration, logger: Logger) async throws
+    -> some ApplicationProtocol
+{
+    buildApplication(
+        services: try await PortalServices.make(configuration: configuration, logger: logger), logger: logger)
+}

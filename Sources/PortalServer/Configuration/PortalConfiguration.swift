@@ -1,0 +1,205 @@
+import Accounts
+import AccountsPostgres
+import Foundation
+import Yams
+
+/// Everything a portal needs to run. Every field has a default except the database and the keys; values come
+/// from, in rising precedence, an optional YAML file, `PORTAL_*` environment variables, and command-line flags.
+public struct PortalConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// The region this portal runs in; carried in tokens, audit events and health answers.
+    public var region: String = "local"
+    /// The region's own database (reads).
+    public var databaseURL: String = ""
+    /// The writer endpoint (the current primary); the region's own database when empty.
+    public var writerDatabaseURL: String = ""
+    /// A password filled into both database URLs when they carry none (kept out of URLs in task definitions).
+    public var databasePassword: String = ""
+    public var databasePoolSize: Int = 20
+    /// How long a request waits for the database before it fails with 503.
+    public var databaseTimeout: Duration = .seconds(5)
+    /// The signing keys, as key-file JSON (`customer-portal keys generate`).
+    public var signingKeys: SigningKeySet? = nil
+    public var bcryptCost: Int = 12
+    public var accessTokenLifetime: Duration = .seconds(15 * 60)
+    public var refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+    public var issuer: String = "customer-portal"
+    public var audience: String = "customer-portal"
+    /// Serves `GET /dev/outbox`, which shows pending e-mails with their tokens. Never in production.
+    public var developmentMailbox: Bool = false
+    /// Critical writes wait for a standby to apply them (`synchronous_commit = remote_apply`).
+    public var criticalWritesRemoteApply: Bool = false
+    /// Largest accepted request body.
+    public var maximumBodySize: Int = 64 * 1024
+
+    public init() {}
+
+    /// Rejects a bad value with the name of its key.
+    public func validate() throws(ConfigurationError) {
+        guard (0...65535).contains(port) else {
+            throw .init(key: "port", "must be 0–65535 (0: any free port), got \(port)")
+        }
+        guard !region.isEmpty, region.count <= 64, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+        else { throw .init(key: "region", "must be letters, digits and dashes, got '\(region)'") }
+        do { _ = try DatabaseURL(databaseURL) } catch {
+            throw .init(key: "database-url", databaseURL.isEmpty ? "is required" : error.message)
+        }
+        if !writerDatabaseURL.isEmpty {
+            do { _ = try DatabaseURL(writerDatabaseURL) } catch {
+                throw .init(key: "writer-database-url", error.message)
+            }
+        }
+        guard (1...500).contains(databasePoolSize) else {
+            throw .init(key: "database-pool-size", "must be 1–500, got \(databasePoolSize)")
+        }
+        guard databaseTimeout >= .milliseconds(100), databaseTimeout <= .seconds(120) else {
+            throw .init(key: "database-timeout", "must be between 100ms and 120s")
+        }
+        guard signingKeys != nil else {
+            throw .init(key: "key-file", "signing keys are required (customer-portal keys generate)")
+        }
+        guard (4...31).contains(bcryptCost) else { throw .init(key: "bcrypt-cost", "must be 4–31, got \(bcryptCost)") }
+        guard accessTokenLifetime >= .seconds(10), accessTokenLifetime <= .seconds(24 * 3600) else {
+            throw .init(key: "access-token-lifetime", "must be between 10s and 24h")
+        }
+        guard refreshTokenLifetime >= accessTokenLifetime else {
+            throw .init(key: "refresh-token-lifetime", "must not be shorter than the access-token lifetime")
+        }
+        guard (1024...(16 * 1024 * 1024)).contains(maximumBodySize) else {
+            throw .init(key: "maximum-body-size", "must be 1 KiB–16 MiB")
+        }
+    }
+
+    /// Applies `key: value` settings, as found in the YAML file and (upper-cased, `PORTAL_` prefix) in the
+    /// environment. Unknown keys and bad values are errors that name the key.
+    public mutating func apply(_ settings: [String: String], source: String) throws(ConfigurationError) {
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+            do {
+                try apply(key: key, value: value)
+            } catch {
+                throw ConfigurationError(key: key, "\(error.message) (from \(source))")
+            }
+        }
+    }
+
+    mutating func apply(key: String, value: String) throws(ConfigurationError) {
+        switch key {
+        case "host": host = value
+        case "port": port = try Self.integer(value, key)
+        case "region": region = value
+        case "database-url": databaseURL = value
+        case "writer-database-url": writerDatabaseURL = value
+        case "database-password": databasePassword = value
+        case "database-pool-size": databasePoolSize = try Self.integer(value, key)
+        case "database-timeout": databaseTimeout = try Self.duration(value, key)
+        case "signing-keys":
+            do { signingKeys = try SigningKeySet.decode(Data(value.utf8)) } catch {
+                throw .init(key: key, error.detail)
+            }
+        case "key-file":
+            guard let data = FileManager.default.contents(atPath: value) else {
+                throw .init(key: key, "cannot read '\(value)'")
+            }
+            do { signingKeys = try SigningKeySet.decode(data) } catch { throw .init(key: key, error.detail) }
+        case "bcrypt-cost": bcryptCost = try Self.integer(value, key)
+        case "access-token-lifetime": accessTokenLifetime = try Self.duration(value, key)
+        case "refresh-token-lifetime": refreshTokenLifetime = try Self.duration(value, key)
+        case "issuer": issuer = value
+        case "audience": audience = value
+        case "development-mailbox": developmentMailbox = try Self.boolean(value, key)
+        case "critical-writes-remote-apply": criticalWritesRemoteApply = try Self.boolean(value, key)
+        case "maximum-body-size": maximumBodySize = try Self.integer(value, key)
+        default: throw .init(key: key, "is not a known setting")
+        }
+    }
+
+    /// The `PORTAL_*` variables of an environment that name a setting (`PORTAL_DATABASE_URL` → `database-url`).
+    /// Other `PORTAL_*` variables (such as `PORTAL_ADMIN_PASSWORD`) are not settings and are left alone.
+    public static func settings(fromEnvironment environment: [String: String]) -> [String: String] {
+        var settings: [String: String] = [:]
+        for (name, value) in environment where name.hasPrefix("PORTAL_") {
+            let key = name.dropFirst("PORTAL_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+            if knownKeys.contains(key) { settings[key] = value }
+        }
+        return settings
+    }
+
+    /// Every settings key.
+    public static let knownKeys: Set<String> = [
+        "host", "port", "region", "database-url", "writer-database-url", "database-password", "database-pool-size",
+        "database-timeout", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
+        "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
+        "maximum-body-size",
+    ]
+
+    /// The reader and writer URLs with `databasePassword` filled in where they have no password.
+    public var resolvedDatabaseURLs: (reader: DatabaseURL, writer: DatabaseURL) {
+        get throws {
+            var reader = try DatabaseURL(databaseURL)
+            var writer = writerDatabaseURL.isEmpty ? reader : try DatabaseURL(writerDatabaseURL)
+            if !databasePassword.isEmpty {
+                if reader.password == nil { reader.password = databasePassword }
+                if writer.password == nil { writer.password = databasePassword }
+            }
+            return (reader, writer)
+        }
+    }
+
+    /// The settings of a YAML file: a flat mapping of keys to scalars.
+    public static func settings(fromYAMLFile path: String) throws(ConfigurationError) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else { throw .init(key: "config", "cannot read '\(path)'") }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw .init(key: "config", "'\(path)' is not valid YAML: \(error)")
+        }
+        guard let mapping = node?.mapping else { throw .init(key: "config", "'\(path)' must be a mapping of settings") }
+        var settings: [String: String] = [:]
+        for (key, value) in mapping {
+            guard let key = key.string, let scalar = value.scalar else {
+                throw .init(key: key.string ?? "?", "must be a scalar value (line \(value.mark?.line ?? 0))")
+            }
+            settings[key] = scalar.string
+        }
+        return settings
+    }
+
+    static func integer(_ value: String, _ key: String) throws(ConfigurationError) -> Int {
+        guard let number = Int(value) else { throw .init(key: key, "must be a whole number, got '\(value)'") }
+        return number
+    }
+
+    static func boolean(_ value: String, _ key: String) throws(ConfigurationError) -> Bool {
+        switch value.lowercased() {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default: throw .init(key: key, "must be true or false, got '\(value)'")
+        }
+    }
+
+    /// Parses `15m`, `900s`, `30d`, `250ms`, `1h`.
+    public static func duration(_ value: String, _ key: String) throws(ConfigurationError) -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        for (suffix, seconds) in units where value.hasSuffix(suffix) {
+            let number = value.dropLast(suffix.count)
+            if let amount = Double(number), amount >= 0, amount.isFinite, !number.contains("s") {
+                return .milliseconds(Int64((amount * seconds * 1000).rounded()))
+            }
+        }
+        throw .init(key: key, "must be a duration such as 15m, 30s or 250ms, got '\(value)'")
+    }
+}
+
+/// A configuration value that is missing or wrong, named by its key.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { "\(key): \(message)" }
+}

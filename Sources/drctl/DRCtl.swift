@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `drctl`: the disaster-recovery control tool (lab, edge, controller, drills, runbook, AWS).
+@main
+struct DRCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drctl",
+        abstract: "Disaster-recovery control for CustomerPortal: lab, failover, drills, runbook and AWS.",
+        subcommands: [AWSCommand.self]
+    )
+}

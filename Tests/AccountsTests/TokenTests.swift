@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import Accounts
+
+@Suite struct AccessTokenTests {
+    let keys = SigningKeySet(keys: [.generate(), .generate(now: Date(timeIntervalSince1970: 1_700_000_000))])
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func tokens(_ set: SigningKeySet? = nil) async throws -> AccessTokens {
+        try await AccessTokens(keySet: set ?? keys, issuer: "iss", audience: "aud", lifetime: .seconds(900))
+    }
+
+    @Test func aTokenVerifiesUntilItExpires() async throws {
+        let tokens = try await tokens()
+        let account = UUID()
+        let session = UUID()
+        let token = try await tokens.issue(accountID: account, sessionID: session, region: "eu-west-1", now: now)
+        let claims = try await tokens.verify(token, now: now.addingTimeInterval(899))
+        #expect(claims.accountID == account && claims.sessionID == session && claims.region == "eu-west-1")
+        await #expect(throws: AccountsError.self) { try await tokens.verify(token, now: now.addingTimeInterval(901)) }
+    }
+
+    @Test func theHeaderNamesTheKeyAndEdDSA() async throws {
+        let token = try await tokens().issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        let header =
+            try JSONSerialization.jsonObject(
+                with: Data(base64URLEncoded: String(token.split(separator: ".")[0]))!) as! [String: Any]
+        #expect(header["alg"] as? String == "EdDSA")
+        #expect(header["kid"] as? String == keys.keys[0].kid)
+    }
+
+    @Test func aTokenSignedWithThePreviousKeyStillVerifies() async throws {
+        let previous = SigningKeySet(keys: [keys.keys[1]])
+        let token = try await tokens(previous).issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        _ = try await tokens().verify(token, now: now)
+    }
+
+    @Test func aTokenFromAnUnknownKeyIsRefused() async throws {
+        let stranger = SigningKeySet(keys: [.generate()])
+        let token = try await tokens(stranger).issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        await #expect(throws: AccountsError.self) { try await tokens().verify(token, now: now) }
+    }
+
+    @Test func aTamperedPayloadIsRefused() async throws {
+        let tokens = try await tokens()
+        let token = try await tokens.issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        var parts = token.split(separator: ".").map(String.init)
+        var payload = try JSONSerialization.jsonObject(with: Data(base64URLEncoded: parts[1])!) as! [String: Any]
+        payload["sub"] = UUID().uuidString.lowercased()
+        parts[1] = try JSONSerialization.data(withJSONObject: payload).base64URLEncodedString()
+        await #expect(throws: AccountsError.self) { try await tokens.verify(parts.joined(separator: "."), now: now) }
+    }
+
+    @Test func algNoneIsRefused() async throws {
+        let tokens = try await tokens()
+        let token = try await tokens.issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        let parts = token.split(separator: ".").map(String.init)
+        let header = Data(#"{"alg":"none","typ":"JWT","kid":"\#(keys.keys[0].kid)"}"#.utf8).base64URLEncodedString()
+        for forged in ["\(header).\(parts[1]).", "\(header).\(parts[1])", "\(header).\(parts[1]).\(parts[2])"] {
+            await #expect(throws: AccountsError.self) { try await tokens.verify(forged, now: now) }
+        }
+    }
+
+    @Test func wrongIssuerOrAudienceIsRefused() async throws {
+        let other = try await AccessTokens(keySet: keys, issuer: "other", audience: "aud", lifetime: .seconds(900))
+        let token = try await other.issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        await #expect(throws: AccountsError.self) { try await tokens().verify(token, now: now) }
+    }
+
+    @Test(arguments: ["", "garbage", "a.b.c", String(repeating: "A", count: 10_000)])
+    func garbageIsRefused(_ token: String) async throws {
+        await #expect(throws: AccountsError.self) { try await tokens().verify(token, now: now) }
+    }
+
+    @Test func jwksPublishesEveryPublicKey() async throws {
+        let jwks = try await tokens().jwks
+        #expect(jwks.keys.map(\.kid) == keys.keys.map(\.kid))
+        #expect(
+            jwks.keys.allSatisfy { $0.kty == "OKP" && $0.crv == "Ed25519" && Data(base64URLEncoded: $0.x)?.count == 32 }
+        )
+    }
+}
+
+@Suite struct SigningKeySetTests {
+    @Test func roundTripsThroughTheKeyFileFormat() throws {
+        let set = SigningKeySet(keys: [.generate()])
+        #expect(try SigningKeySet.decode(try set.encoded()) == set)
+    }
+
+    @Test func rotationPutsTheNewKeyFirstAndKeepsABound() {
+        var set = SigningKeySet(keys: [.generate()])
+        for _ in 0..<5 { set = set.rotated(keep: 3) }
+        #expect(set.keys.count == 3)
+    }
+
+    @Test(arguments: [
+        #"{"keys":[]}"#, "not json", #"{"keys":[{"kid":"a","privateKey":"short","createdAt":"2026-01-01T00:00:00Z"}]}"#,
+    ])
+    func badKeyFilesAreRejected(_ text: String) {
+        #expect(throws: AccountsError.self) { try SigningKeySet.decode(Data(text.utf8)) }
+    }
+
+    @Test func opaqueTokensAreRandomAndNeverPrintTheirSecret() {
+        let a = OpaqueToken.generate()
+        let b = OpaqueToken.generate()
+        #expect(a != b && a.rawValue.count == 43 && a.hash.count == 32)
+        #expect(!"\(a)".contains(a.rawValue))
+    }
+}
+
+@Suite struct PasswordHasherTests {
+    @Test func hashesVerifyAndLongOrNulPasswordsAreNotTruncated() async throws {
+        let hasher = PasswordHasher(cost: 4)
+        let long = String(repeating: "a", count: 100)
+        let hash = try await hasher.hash(long)
+        #expect(hash.hasPrefix("$2b$04$"))
+        #expect(try await hasher.verify(long, hash: hash))
+        // bcrypt alone would read only 72 bytes; the pre-hash makes the 73rd character count.
+        #expect(try await !hasher.verify(String(repeating: "a", count: 99) + "b", hash: hash))
+        let withNul = try await hasher.hash("abc\u{0}def-ghi-jkl")
+        #expect(try await !hasher.verify("abc\u{0}xyz-ghi-jkl", hash: withNul))
+        #expect(try await !hasher.verify("x", hash: "not a hash"))
+    }
+
+    @Test func theDefaultCostIsTwelve() {
+        #expect(PasswordHasher().cost == 12)
+    }
+}
