@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "Accounts",
                 "AccountsPostgres",
+                "Failover",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -84,6 +85,7 @@ let package = Package(
                 "PortalServer",
                 "LocalPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -94,8 +96,34 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Edge", dependencies: ["Failover"], swiftSettings: swiftSettings),
-        .target(name: "Lab", dependencies: ["Failover", "LocalPostgres"], swiftSettings: swiftSettings),
+        .target(
+            name: "Edge",
+            dependencies: [
+                "Failover",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Lab",
+            dependencies: [
+                "Failover", "LocalPostgres", "Accounts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Drills", dependencies: ["Failover"], swiftSettings: swiftSettings),
         .target(name: "Runbook", dependencies: ["Failover"], swiftSettings: swiftSettings),
         .target(
@@ -133,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "PortalServerTests",
             dependencies: [
-                "PortalServer", "PortalTestSupport", "LocalPostgres", "Accounts", "AccountsPostgres",
+                "PortalServer", "PortalTestSupport", "LocalPostgres", "Accounts", "AccountsPostgres", "Failover",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -143,5 +171,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AWSTests", dependencies: ["AWS"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: [
+                "Edge", "Failover",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LabTests",
+            dependencies: [
+                "Lab", "Failover", "LocalPostgres",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

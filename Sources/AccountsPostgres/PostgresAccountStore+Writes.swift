@@ -10,12 +10,21 @@ extension PostgresAccountStore {
         critical: Bool, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
+            let scope = ConsistencyScope.current
             return try await bounded {
-                try await writer.withTransaction(logger: logger) { connection in
-                    if critical && criticalWritesRemoteApply {
-                        try await connection.query("SET LOCAL synchronous_commit = remote_apply", logger: logger)
+                try await writer.withConnection { connection in
+                    let result = try await connection.withTransaction(logger: logger) { connection in
+                        if critical && criticalWritesRemoteApply {
+                            try await connection.query("SET LOCAL synchronous_commit = remote_apply", logger: logger)
+                        }
+                        return try await body(connection)
                     }
-                    return try await body(connection)
+                    // The position after the commit: a standby that has replayed it shows this write.
+                    if let scope {
+                        let rows = try await connection.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+                        for try await lsn in rows.decode(String.self) { scope.recordCommit(lsn) }
+                    }
+                    return result
                 }
             }
         } catch let error as PostgresTransactionError {
@@ -35,9 +44,13 @@ extension PostgresAccountStore {
         async throws
         -> Result?
     {
-        if let result = try await read({ try await body(reader) }) { return result }
-        return reader === writer ? nil : try await read { try await body(writer) }
+        if let result = try await read({ try await body(source) }) { return result }
+        return source === writer ? nil : try await read { try await body(writer) }
     }
+
+    /// Where reads go: the region's database, or the writer when the request's consistency token is not yet
+    /// replayed here.
+    var source: PostgresClient { ConsistencyScope.current?.readFromWriter == true ? writer : reader }
 
     /// Runs a read within the operation timeout, turning storage failures into domain errors.
     func read<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {

@@ -83,7 +83,7 @@ public struct PostgresAccountStore: AccountStore {
     }
 
     private func querySessions(accountID: UUID, now: Date) async throws -> [Session] {
-        let rows = try await reader.query(
+        let rows = try await source.query(
             """
             SELECT id, account_id, created_at, last_used_at, expires_at, user_agent, region FROM sessions
             WHERE account_id = \(accountID) AND revoked_at IS NULL AND expires_at > \(now)
@@ -107,7 +107,7 @@ public struct PostgresAccountStore: AccountStore {
     private func queryAccounts(matching query: String?, after cursor: UUID?, limit: Int) async throws -> [Account] {
         // strpos instead of LIKE: the customer's text is matched literally, '%' and '_' included.
         let needle = (query ?? "").lowercased()
-        let rows = try await reader.query(
+        let rows = try await source.query(
             """
             SELECT id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at FROM accounts
             WHERE (\(needle) = '' OR strpos(email_normalized, \(needle)) > 0 OR strpos(lower(display_name), \(needle)) > 0)
@@ -124,7 +124,7 @@ public struct PostgresAccountStore: AccountStore {
     }
 
     private func queryAuditEvents(accountID: UUID?, before cursor: Int64?, limit: Int) async throws -> [AuditEvent] {
-        let rows = try await reader.query(
+        let rows = try await source.query(
             """
             SELECT id, occurred_at, kind, account_id, actor_id, region, request_id, client_address, user_agent
             FROM audit_events
@@ -148,7 +148,7 @@ public struct PostgresAccountStore: AccountStore {
     }
 
     private func queryOutbox(recipient: String?, limit: Int) async throws -> [OutboxMessage] {
-        let rows = try await reader.query(
+        let rows = try await source.query(
             """
             SELECT id, created_at, recipient, template, subject, body, token FROM outbox
             WHERE (\(recipient)::text IS NULL OR lower(recipient) = lower(\(recipient)))

@@ -13,6 +13,8 @@ public struct PortalServices: Sendable {
     public let reader: PostgresClient
     public let writer: PostgresClient
     public let metrics: PortalMetrics
+    /// `host:port` of the writer endpoint, for `/health/region`.
+    public let writerEndpoint: String
 
     /// Validates the configuration and builds the parts; nothing connects until the clients run.
     public static func make(
@@ -44,7 +46,8 @@ public struct PortalServices: Sendable {
                 operationTimeout: configuration.databaseTimeout, logger: logger),
             hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)), tokens: tokens, now: now, logger: logger)
         return PortalServices(
-            configuration: configuration, accounts: accounts, reader: reader, writer: writer, metrics: metrics)
+            configuration: configuration, accounts: accounts, reader: reader, writer: writer, metrics: metrics,
+            writerEndpoint: "\(urls.writer.host):\(urls.writer.port)")
     }
 
     /// The distinct database clients, which must run for queries to go through.
@@ -71,6 +74,10 @@ public func buildRouter(services: PortalServices, logger: Logger) -> Router<Port
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: AccessLogMiddleware(metrics: services.metrics))
     router.add(middleware: ProblemMiddleware())
+    router.add(
+        middleware: ConsistencyMiddleware(
+            reader: services.reader, separateWriter: services.writer !== services.reader,
+            waitBound: configuration.consistencyWait, logger: logger))
 
     let open = router.group()
     let authenticated = router.group().add(middleware: AuthenticationMiddleware(accounts: services.accounts))
@@ -82,7 +89,10 @@ public func buildRouter(services: PortalServices, logger: Logger) -> Router<Port
         .register(public: open, authenticated: authenticated)
     PasswordResetRoutes(accounts: services.accounts, region: region, bodyLimit: limit).register(public: open)
     AdminRoutes(accounts: services.accounts, region: region).register(authenticated: authenticated)
-    HealthRoutes(reader: services.reader, region: region, timeout: .seconds(1), logger: logger).register(on: open)
+    HealthRoutes(
+        reader: services.reader, writer: services.writer, writerEndpoint: services.writerEndpoint, region: region,
+        timeout: .seconds(1), logger: logger
+    ).register(on: open)
     DiscoveryRoutes(tokens: services.accounts.tokens, metrics: services.metrics).register(on: open)
     if configuration.developmentMailbox {
         DevelopmentMailboxRoutes(accounts: services.accounts).register(on: open)

@@ -6,6 +6,6 @@ struct CustomerPortal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer-portal",
         abstract: "CustomerPortal: sign-up, login, tokens and account management.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Admin.self, Dev.self]
+        subcommands: [Serve.self, Migrate.self, Keys.self, Admin.self, Dev.self, BcryptRate.self]
     )
 }

@@ -1,5 +1,6 @@
 import Accounts
 import AccountsPostgres
+import Failover
 import Foundation
 import HTTPTypes
 import Logging
@@ -31,6 +32,29 @@ enum OpenAPIPaths {
             let database = ready.json["database"] as? [String: Any]
             #expect(database?["reachable"] as? Bool == true)
             #expect(database?["schemaVersion"] as? Int == Migrations.latestVersion)
+        }
+    }
+
+    @Test func writesCarryAConsistencyTokenAndRegionHealthReportsReplication() async throws {
+        try await withTestPortal { portal in
+            let created = try await portal.request(
+                .post, "/v1/accounts",
+                json: ["email": "token@example.com", "password": TestPortal.password, "displayName": "T"])
+            let token = try #require(created.headers[HTTPField.Name("X-Consistency-Token")!])
+            #expect(LogSequenceNumber(token) != nil)
+            let tokens = try await portal.logIn("token@example.com")
+            let read = try await portal.request(
+                .get, "/v1/me", token: tokens.access, headers: [HTTPField.Name("X-Consistency-Token")!: token])
+            #expect(read.status == .ok)
+            #expect(read.headers[HTTPField.Name("X-Consistency-Token")!] == nil)
+            let bad = try await portal.request(
+                .get, "/v1/me", token: tokens.access, headers: [HTTPField.Name("X-Consistency-Token")!: "12/zz"])
+            #expect(bad.status == .badRequest && bad["type"] == "/problems/invalid-consistency-token")
+
+            let region = try await portal.request(.get, "/health/region")
+            #expect(region.status == .ok)
+            #expect(region["role"] == "primary" && region["durability"] == "async" && region["replayLsn"] != nil)
+            #expect((region.json["writer"] as? [String: Any])?["reachable"] as? Bool == true)
         }
     }
 

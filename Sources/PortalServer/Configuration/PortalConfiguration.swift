@@ -19,6 +19,9 @@ public struct PortalConfiguration: Sendable {
     public var databasePoolSize: Int = 20
     /// How long a request waits for the database before it fails with 503.
     public var databaseTimeout: Duration = .seconds(5)
+    /// How long a read with a consistency token waits for this region's database to replay it before it is
+    /// served from the writer instead.
+    public var consistencyWait: Duration = .seconds(1)
     /// The signing keys, as key-file JSON (`customer-portal keys generate`).
     public var signingKeys: SigningKeySet? = nil
     public var bcryptCost: Int = 12
@@ -56,6 +59,7 @@ public struct PortalConfiguration: Sendable {
         guard databaseTimeout >= .milliseconds(100), databaseTimeout <= .seconds(120) else {
             throw .init(key: "database-timeout", "must be between 100ms and 120s")
         }
+        guard consistencyWait <= .seconds(30) else { throw .init(key: "consistency-wait", "must be at most 30s") }
         guard signingKeys != nil else {
             throw .init(key: "key-file", "signing keys are required (customer-portal keys generate)")
         }
@@ -93,6 +97,7 @@ public struct PortalConfiguration: Sendable {
         case "database-password": databasePassword = value
         case "database-pool-size": databasePoolSize = try Self.integer(value, key)
         case "database-timeout": databaseTimeout = try Self.duration(value, key)
+        case "consistency-wait": consistencyWait = try Self.duration(value, key)
         case "signing-keys":
             do { signingKeys = try SigningKeySet.decode(Data(value.utf8)) } catch {
                 throw .init(key: key, error.detail)
@@ -128,7 +133,7 @@ public struct PortalConfiguration: Sendable {
     /// Every settings key.
     public static let knownKeys: Set<String> = [
         "host", "port", "region", "database-url", "writer-database-url", "database-password", "database-pool-size",
-        "database-timeout", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
+        "database-timeout", "consistency-wait", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
         "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
         "maximum-body-size",
     ]

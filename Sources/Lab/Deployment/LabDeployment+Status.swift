@@ -1,0 +1,109 @@
+import Failover
+import Foundation
+import LocalPostgres
+
+/// The documented `drctl lab status --json` contract (README "The lab").
+public struct LabStatus: Codable, Sendable {
+    public struct Region: Codable, Sendable {
+        public struct Portal: Codable, Sendable {
+            public var url: String
+            public var pids: [Int32]
+            public var ingressPorts: [Int]
+        }
+        public struct Postgres: Codable, Sendable {
+            public var port: Int
+            public var pid: Int32?
+            public var dataDir: String
+        }
+        public struct Replication: Codable, Sendable {
+            public var replayLsn: String?
+            public var lagBytes: UInt64?
+            public var lagSeconds: Double?
+        }
+        public var name: String
+        public var role: String
+        public var healthy: Bool
+        public var portal: Portal
+        public var postgres: Postgres
+        public var replication: Replication
+        public var writerPort: Int
+    }
+    public struct WAN: Codable, Sendable {
+        public var url: String
+        public var pid: Int32?
+    }
+
+    public var dir: String
+    public var durability: String
+    public var primary: String
+    public var edge: String?
+    public var controller: String?
+    public var wan: WAN
+    public var regions: [Region]
+}
+
+extension LabDeployment {
+    /// Every region's role, health, replication position and lag, with ports and pids, probed now.
+    public func status() async throws -> LabStatus {
+        let state = try state()
+        var probes: [RegionName: (role: String, lsn: LogSequenceNumber?, lagSeconds: Double?)] = [:]
+        await withTaskGroup(of: (RegionName, (String, LogSequenceNumber?, Double?)).self) { group in
+            for region in state.regions {
+                group.addTask { (region.name, await Self.probeDatabase(port: region.postgres.port)) }
+            }
+            for await (name, probe) in group { probes[name] = probe }
+        }
+        let primaryLSN = probes.values.first { $0.role == "primary" }?.lsn
+        var regions: [LabStatus.Region] = []
+        for region in state.regions {
+            let probe = probes[region.name] ?? ("unknown", nil, nil)
+            var portalsHealthy = true
+            for portal in region.portals {
+                let status = try? await Self.httpStatus("\(portal.url)/health/ready", timeout: .seconds(1))
+                if status != 200 { portalsHealthy = false }
+            }
+            let processesRunning = ([region.postgres.process] + region.portals.map(\.process)).allSatisfy {
+                $0.map(DetachedProcess.isRunning) ?? false
+            }
+            regions.append(
+                LabStatus.Region(
+                    name: region.name.rawValue, role: probe.role,
+                    healthy: portalsHealthy && processesRunning && probe.role != "unknown",
+                    portal: .init(
+                        url: region.portals.first?.url ?? "",
+                        pids: region.portals.compactMap { $0.process?.pid },
+                        ingressPorts: region.ingressPorts),
+                    postgres: .init(
+                        port: region.postgres.port, pid: region.postgres.process?.pid,
+                        dataDir: region.postgres.dataDirectory),
+                    replication: .init(
+                        replayLsn: probe.lsn?.description,
+                        lagBytes: probe.role == "primary" ? 0 : zip(primaryLSN, probe.lsn).map { $0.bytes(after: $1) },
+                        lagSeconds: probe.role == "primary" ? 0 : probe.lagSeconds),
+                    writerPort: region.writerPort))
+        }
+        return LabStatus(
+            dir: directory, durability: state.durability.rawValue, primary: state.primary.rawValue, edge: nil,
+            controller: nil, wan: .init(url: state.wan.url, pid: state.wan.process?.pid), regions: regions)
+    }
+
+    /// Role, replayed (or, on a primary, current) WAL position and replay lag of the database on `port`.
+    static func probeDatabase(port: Int) async -> (String, LogSequenceNumber?, Double?) {
+        let sql = """
+            SELECT pg_is_in_recovery(),
+                   (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END),
+                   CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                        ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END
+            """
+        guard let output = try? await PostgresTools.psql(sql.replacingOccurrences(of: "\n", with: " "), port: port)
+        else { return ("unknown", nil, nil) }
+        let fields = output.split(separator: "|").map(String.init)
+        guard fields.count == 3 else { return ("unknown", nil, nil) }
+        return (fields[0] == "t" ? "standby" : "primary", LogSequenceNumber(fields[1]), Double(fields[2]))
+    }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}

@@ -1,0 +1,65 @@
+import AsyncHTTPClient
+import Failover
+import Foundation
+import LocalPostgres
+import Logging
+import NIOCore
+
+/// A multi-region deployment on this machine (DESIGN.md §5): per region a PostgreSQL server (the primary's
+/// made with initdb, every other one a streaming standby from `pg_basebackup`) and portals; between regions
+/// the WAN emulator. `up`, `status` and `down` work from the state file, so any later `drctl` can use them.
+public struct LabDeployment: Sendable {
+    public let directory: String
+    let logger: Logger
+
+    public init(directory: String, logger: Logger) {
+        self.directory =
+            (directory as NSString).standardizingPath.hasPrefix("/")
+            ? (directory as NSString).standardizingPath
+            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(directory)
+        self.logger = logger
+    }
+
+    /// The saved state, or `notRunning` when there is no lab in the folder.
+    public func state() throws(LabError) -> LabState {
+        guard let state = try LabState.load(from: directory) else {
+            throw LabError(.notRunning, "no lab in \(directory): start one with drctl lab up")
+        }
+        return state
+    }
+
+    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    /// Polls `url` until it answers 200, or throws after `timeout` naming what did not come up.
+    static func waitForHTTP(_ url: String, timeout: Duration, what: String) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let status = try? await httpStatus(url), status == 200 { return }
+            guard ContinuousClock.now < deadline else {
+                throw LabError(.startFailed, "\(what) did not become healthy within \(timeout) (\(url))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    static func httpStatus(_ url: String, timeout: Duration = .seconds(2)) async throws -> UInt {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.milliseconds))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return response.status.code
+    }
+
+    static func httpJSON(_ url: String, timeout: Duration = .seconds(2)) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.milliseconds))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

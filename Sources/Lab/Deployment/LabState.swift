@@ -1,0 +1,89 @@
+import Failover
+import Foundation
+
+/// Everything the lab started, by pid and port, saved in `<dir>/lab.json` after every step, so that
+/// `drctl lab status` and `drctl lab down` work from any later process, also after `drctl` was killed mid-way.
+public struct LabState: Codable, Sendable, Equatable {
+    /// A process the lab started.
+    public struct ProcessRecord: Codable, Sendable, Equatable {
+        public var pid: Int32
+        /// The executable's path, checked against `/proc/PID/exe` before a signal is sent (pids get reused).
+        public var executable: String
+        public var logFile: String
+    }
+
+    public struct Postgres: Codable, Sendable, Equatable {
+        public var port: Int
+        public var dataDirectory: String
+        public var process: ProcessRecord?
+    }
+
+    public struct Portal: Codable, Sendable, Equatable {
+        public var port: Int
+        public var process: ProcessRecord?
+        public var url: String { "http://127.0.0.1:\(port)" }
+    }
+
+    public struct Region: Codable, Sendable, Equatable {
+        public var name: RegionName
+        public var postgres: Postgres
+        public var portals: [Portal]
+        /// The port of this region's writer endpoint (a WAN route to the current primary's database).
+        public var writerPort: Int
+        /// Ports through which this region reaches another region's database (replication, cross-region reads).
+        public var databaseRoutes: [String: Int]
+        /// Ports through which the outside (edge, controller) reaches this region's portals, in portal order.
+        public var ingressPorts: [Int]
+    }
+
+    public struct WAN: Codable, Sendable, Equatable {
+        public var adminPort: Int
+        public var process: ProcessRecord?
+        public var url: String { "http://127.0.0.1:\(adminPort)" }
+    }
+
+    public var directory: String
+    public var createdAt: Date
+    public var durability: Durability
+    public var primary: RegionName
+    public var latencyScale: Double
+    public var keyFile: String
+    public var wan: WAN
+    public var regions: [Region]
+
+    public func region(_ name: RegionName) throws(LabError) -> Region {
+        guard let region = regions.first(where: { $0.name == name }) else {
+            throw LabError(
+                .unknownRegion,
+                "no region '\(name)' in this lab (regions: \(regions.map(\.name.rawValue).joined(separator: ", ")))")
+        }
+        return region
+    }
+
+    /// Every process the lab started.
+    public var processes: [ProcessRecord] {
+        regions.flatMap { region in region.portals.compactMap(\.process) + [region.postgres.process].compactMap { $0 } }
+            + [wan.process].compactMap { $0 }
+    }
+
+    static func file(in directory: String) -> String { (directory as NSString).appendingPathComponent("lab.json") }
+
+    /// The saved state of the lab in `directory`, or nil when there is none.
+    public static func load(from directory: String) throws(LabError) -> LabState? {
+        let path = file(in: directory)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do { return try decoder.decode(LabState.self, from: data) } catch {
+            throw LabError(.stateUnreadable, "\(path) is not a lab state file; remove the folder or pick another --dir")
+        }
+    }
+
+    /// Writes the state atomically.
+    func save() throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: Self.file(in: directory)), options: .atomic)
+    }
+}

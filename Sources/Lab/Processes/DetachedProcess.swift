@@ -1,0 +1,77 @@
+import Foundation
+import LocalPostgres
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Starting and stopping the lab's long-running processes. Foundation starts each child in a process group of
+/// its own, so they outlive the `drctl` that started them and a Ctrl-C in its terminal does not reach them
+/// (wrapping them in `setsid` would fork, since a group leader cannot start a session, and hide the real pid).
+/// They are stopped only by the pid recorded in the lab state, after checking that it still runs the recorded
+/// executable.
+enum DetachedProcess {
+    /// Starts `executable arguments` detached, output appended to `logFile`; the record of the started process.
+    static func start(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], logFile: String
+    ) throws -> LabState.ProcessRecord {
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logFile) else {
+            throw LabError(.startFailed, "cannot write the log file \(logFile)")
+        }
+        defer { try? log.close() }
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try PostgresTools.launch(process)
+        return LabState.ProcessRecord(pid: process.processIdentifier, executable: executable, logFile: logFile)
+    }
+
+    /// Whether the recorded process still runs (and is the recorded executable, not a reused pid).
+    static func isRunning(_ record: LabState.ProcessRecord) -> Bool {
+        guard kill(record.pid, 0) == 0 || errno == EPERM else { return false }
+        guard let state = try? String(contentsOfFile: "/proc/\(record.pid)/stat", encoding: .utf8) else {
+            return false
+        }
+        // A zombie (state Z) has exited; only its parent's wait is missing.
+        if let close = state.lastIndex(of: ")"), state[state.index(close, offsetBy: 2)] == "Z" { return false }
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(record.pid)/exe") else {
+            return true  // not ours to read (another user's process): trust the pid
+        }
+        let expected = URL(fileURLWithPath: record.executable).resolvingSymlinksInPath().lastPathComponent
+        return URL(fileURLWithPath: exe).lastPathComponent.hasPrefix(expected)
+    }
+
+    /// Sends `signal`, waits until the process is gone, escalates to SIGKILL after `timeout`.
+    static func stop(_ record: LabState.ProcessRecord, signal: Int32 = SIGTERM, timeout: Duration = .seconds(10))
+        async
+    {
+        guard isRunning(record) else { return }
+        kill(record.pid, signal)
+        if await waitUntilGone(record, timeout: timeout) { return }
+        kill(record.pid, SIGKILL)
+        _ = await waitUntilGone(record, timeout: .seconds(5))
+    }
+
+    static func waitUntilGone(_ record: LabState.ProcessRecord, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning(record) {
+            if ContinuousClock.now >= deadline { return false }
+            reap(record.pid)
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        reap(record.pid)
+        return true
+    }
+
+    /// Collects the exit status of a child of this process, so it does not linger as a zombie.
+    private static func reap(_ pid: Int32) {
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, WNOHANG)
+    }
+}

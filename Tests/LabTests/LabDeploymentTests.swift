@@ -1,0 +1,195 @@
+import Failover
+import Foundation
+import Lab
+import LocalPostgres
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+@Suite(.serialized) struct LabDeploymentTests {
+    static let password = "lab passphrase one"
+
+    @Test func threeRegionsReplicateServeAndStopWithoutLeftovers() async throws {
+        var pids: [Int32] = []
+        try await withLab { lab, state in
+            pids = state.processes.map(\.pid)
+            let status = try await lab.status()
+            #expect(status.regions.map(\.role) == ["primary", "standby", "standby"])
+            #expect(status.regions.allSatisfy { $0.healthy })
+            #expect(status.regions.allSatisfy { $0.replication.lagBytes != nil && $0.replication.lagSeconds != nil })
+
+            // A second up reports the running lab instead of starting another.
+            var again = LabConfiguration()
+            again.directory = lab.directory
+            again.portalExecutable = BuiltProducts.portal
+            again.controlExecutable = BuiltProducts.drctl
+            #expect(try await lab.up(again).alreadyRunning)
+
+            // A sign-up through a standby region's portal lands on the primary and is readable everywhere.
+            let eu = try state.region("eu-west-1").portals[0].url
+            let email = "lab-\(UUID().uuidString.prefix(6))@example.com"
+            let created = try await HTTP.send(
+                "POST", "\(eu)/v1/accounts", json: ["email": email, "password": Self.password, "displayName": "Lab"])
+            #expect(created.status == 201)
+            let token = try #require(created.headers["x-consistency-token"])
+            #expect(LogSequenceNumber(token) != nil)
+            for region in state.regions {
+                let login = try await HTTP.send(
+                    "POST", "\(region.portals[0].url)/v1/sessions", json: ["email": email, "password": Self.password],
+                    headers: ["X-Consistency-Token": token])
+                #expect(login.status == 200, "login in \(region.name)")
+            }
+            let primaryRows = try await PostgresTools.psql(
+                "SELECT count(*) FROM accounts WHERE email = '\(email)'",
+                port: try state.region("us-east-1").postgres.port, database: "portal")
+            #expect(primaryRows == "1")
+        }
+        for pid in pids { #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "pid \(pid) left running") }
+    }
+
+    @Test func readYourWritesAcrossRegionsWithTheConsistencyToken() async throws {
+        try await withLab({
+            $0.latencyScale = 0.5; $0.durability = .async
+        }) { lab, state in
+            let eu = try state.region("eu-west-1").portals[0].url
+            let ap = try state.region("ap-southeast-2").portals[0].url
+            let email = "ryw-\(UUID().uuidString.prefix(6))@example.com"
+            var created = try await HTTP.send(
+                "POST", "\(eu)/v1/accounts", json: ["email": email, "password": Self.password, "displayName": "Before"])
+            #expect(created.status == 201)
+            created = try await HTTP.send(
+                "POST", "\(ap)/v1/sessions", json: ["email": email, "password": Self.password],
+                headers: ["X-Consistency-Token": created.headers["x-consistency-token"] ?? ""])
+            let access = try #require(created["accessToken"])
+            for round in 0..<5 {
+                let name = "Name \(round)"
+                let patched = try await HTTP.send("PATCH", "\(eu)/v1/me", json: ["displayName": name], token: access)
+                #expect(patched.status == 200)
+                let token = try #require(patched.headers["x-consistency-token"])
+                let read = try await HTTP.send(
+                    "GET", "\(ap)/v1/me", token: access, headers: ["X-Consistency-Token": token])
+                #expect(read["displayName"] == name, "round \(round): the read in ap-southeast-2 missed the write")
+            }
+            let bad = try await HTTP.send("GET", "\(ap)/v1/me", token: access, headers: ["X-Consistency-Token": "nope"])
+            #expect(bad.status == 400)
+        }
+    }
+
+    @Test func syncCommitsWaitForAnotherRegionAndCriticalWritesAreAppliedOnAStandby() async throws {
+        try await withLab { lab, state in
+            let us = try state.region("us-east-1").portals[0].url
+            let wan = WANAdminClient(port: state.wan.adminPort)
+            // Cut both standbys off: a commit on the primary cannot return.
+            _ = try await wan.partition("eu-west-1")
+            _ = try await wan.partition("ap-southeast-2")
+            let email = "sync-\(UUID().uuidString.prefix(6))@example.com"
+            let pending = Task {
+                try await HTTP.send(
+                    "POST", "\(us)/v1/accounts", json: ["email": email, "password": Self.password, "displayName": "S"],
+                    timeout: 60)
+            }
+            try await Task.sleep(for: .seconds(2))
+            let rowsWhileCut = try await PostgresTools.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+                port: try state.region("us-east-1").postgres.port)
+            #expect(rowsWhileCut != "0", "a commit should be waiting for a synchronous standby")
+            _ = try await wan.heal("eu-west-1")
+            let created = try await pending.value
+            #expect(created.status == 201)
+            _ = try await wan.heal("ap-southeast-2")
+
+            // critical-sync: a password change is applied on a standby by the time its response returns.
+            try await lab.setDurability(.criticalSync)
+            let login = try await HTTP.send(
+                "POST", "\(us)/v1/sessions", json: ["email": email, "password": Self.password])
+            let access = try #require(login["accessToken"])
+            let changed = try await HTTP.send(
+                "POST", "\(us)/v1/me/password",
+                json: ["currentPassword": Self.password, "newPassword": "a changed passphrase"], token: access)
+            #expect(changed.status == 204)
+            let primaryHash = try await PostgresTools.psql(
+                "SELECT password_hash FROM accounts WHERE email = '\(email)'",
+                port: try state.region("us-east-1").postgres.port, database: "portal")
+            var applied = 0
+            for standby in ["eu-west-1", "ap-southeast-2"] {
+                let hash = try await PostgresTools.psql(
+                    "SELECT password_hash FROM accounts WHERE email = '\(email)'",
+                    port: try state.region(RegionName(standby)).postgres.port, database: "portal")
+                if hash == primaryHash { applied += 1 }
+            }
+            #expect(applied >= 1)
+            #expect(try await lab.status().durability == "critical-sync")
+        }
+    }
+}
+
+@Suite struct LabRecoveryTests {
+    /// `drctl lab up` killed half-way (SIGKILL) leaves a state file from which `down` stops everything it started.
+    @Test func downStopsEverythingAfterDrctlWasKilledMidway() async throws {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lab-killed-\(UUID().uuidString.prefix(8))").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.drctl)
+        process.arguments = ["lab", "up", "--dir", directory, "--latency-scale", "0", "--bcrypt-cost", "4"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var recorded: [Int32] = []
+        let deployment = LabDeployment(directory: directory, logger: .init(label: "lab-test"))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Wait until the databases are recorded, then kill drctl in the middle of its start-up.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let state = try? LabState.load(from: directory),
+                state.regions.contains(where: { $0.postgres.process != nil })
+            {
+                recorded = state.processes.map(\.pid)
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(!recorded.isEmpty, "drctl lab up recorded no process before it was killed")
+        let state = try #require(try LabState.load(from: directory))
+        let all = state.processes.map(\.pid)
+        try await deployment.down(purge: true)
+        for pid in all {
+            #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "pid \(pid) left running")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory))
+    }
+}
+
+@Suite struct LabCommandLineTests {
+    /// Runs the built `drctl` with `arguments`; its exit status and standard error.
+    func drctl(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BuiltProducts.drctl)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, text)
+    }
+
+    @Test(arguments: [
+        (["lab", "up", "--regions", "us-east-1,nowhere"], "nowhere"),
+        (["lab", "up", "--primary", "eu-central-1"], "eu-central-1"),
+        (["lab", "up", "--durability", "maybe"], "maybe"),
+        (["lab", "up", "--portals-per-region", "9"], "9"),
+        (["lab", "link", "us-east-1", "eu-west-1", "--latency", "fast"], "fast"),
+        (["lab", "status", "--dir", "/nonexistent-lab-dir"], "no lab"),
+    ])
+    func badInputGetsAOneLineErrorNamingTheValue(arguments: [String], named: String) throws {
+        let (status, errors) = try drctl(arguments)
+        #expect(status != 0)
+        let firstLine = errors.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(firstLine.contains(named), "stderr: \(errors)")
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Lab
+import Logging
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Where the built executables are: next to the test bundle (`.build/debug`).
+enum BuiltProducts {
+    static var directory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+    static var portal: String { directory.appendingPathComponent("customer-portal").path }
+    static var drctl: String { directory.appendingPathComponent("drctl").path }
+}
+
+/// Runs `body` with a lab in a fresh temporary folder and always takes the lab down (by pid) and deletes the
+/// folder afterwards, also when `body` throws.
+func withLab<T>(
+    _ configure: (inout LabConfiguration) -> Void = { _ in },
+    _ body: (LabDeployment, LabState) async throws -> T
+) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "lab-test-\(UUID().uuidString.prefix(8))"
+    )
+    .path
+    var configuration = LabConfiguration()
+    configuration.directory = directory
+    configuration.latencyScale = 0
+    configuration.bcryptCost = 4
+    configuration.portalExecutable = BuiltProducts.portal
+    configuration.controlExecutable = BuiltProducts.drctl
+    configure(&configuration)
+    var logger = Logger(label: "lab-test")
+    logger.logLevel = .warning
+    let deployment = LabDeployment(directory: directory, logger: logger)
+    do {
+        let (state, _) = try await deployment.up(configuration)
+        let result = try await body(deployment, state)
+        try await deployment.down(purge: true)
+        return result
+    } catch {
+        _ = try? await deployment.down(purge: true)
+        throw error
+    }
+}
+
+/// A small JSON-over-HTTP client for the portals in tests.
+struct HTTP {
+    struct Reply: @unchecked Sendable {
+        var status: Int
+        var headers: [String: String]
+        var json: [String: Any]
+        subscript(key: String) -> String? { json[key] as? String }
+    }
+
+    static func send(
+        _ method: String, _ url: String, json: [String: Any]? = nil, token: String? = nil,
+        headers: [String: String] = [:], timeout: TimeInterval = 30
+    ) async throws -> Reply {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.timeoutInterval = timeout
+        if let json {
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            fields[String(describing: name).lowercased()] = String(describing: value)
+        }
+        let body = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return Reply(status: http.statusCode, headers: fields, json: body)
+    }
+}
