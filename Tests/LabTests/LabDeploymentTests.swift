@@ -46,7 +46,7 @@ import Testing
                 port: try state.region("us-east-1").postgres.port, database: "portal")
             #expect(primaryRows == "1")
         }
-        for pid in pids { #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "pid \(pid) left running") }
+        for pid in pids { #expect(await hasExited(pid), "pid \(pid) left running") }
     }
 
     @Test func readYourWritesAcrossRegionsWithTheConsistencyToken() async throws {
@@ -156,9 +156,7 @@ import Testing
         let state = try #require(try LabState.load(from: directory))
         let all = state.processes.map(\.pid)
         try await deployment.down(purge: true)
-        for pid in all {
-            #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "pid \(pid) left running")
-        }
+        for pid in all { #expect(await hasExited(pid), "pid \(pid) left running") }
         #expect(!FileManager.default.fileExists(atPath: directory))
     }
 }

@@ -78,3 +78,14 @@ struct HTTP {
         return Reply(status: http.statusCode, headers: fields, json: body)
     }
 }
+
+/// Whether `pid` has exited: its `/proc` entry is gone, or it is a zombie waiting for its parent (init, for a
+/// process whose starter was killed) to collect it. Polls for a few seconds, since an exit is not instant.
+func hasExited(_ pid: Int32) async -> Bool {
+    for _ in 0..<100 {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        if let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "Z" { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}

@@ -58,7 +58,7 @@ struct WANAdminAPITests {
                     var request = HTTPClientRequest(url: client.baseURL + item.path)
                     request.method = item.method
                     if let body = item.body { request.body = .bytes(ByteBuffer(string: body)) }
-                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(2))
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
                     let body = try await response.body.collect(upTo: 1 << 16)
                     let problem = try? JSONDecoder().decode(WANProblem.self, from: Data(body.readableBytesView))
                     #expect(Int(response.status.code) == item.status, "\(item.method) \(item.path)")

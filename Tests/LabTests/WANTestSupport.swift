@@ -99,7 +99,7 @@ enum WANTest {
     }
 
     /// Whether `condition` becomes true within `timeout` (checked every few milliseconds).
-    static func eventually(within timeout: Duration = .seconds(1), _ condition: () -> Bool) async throws -> Bool {
+    static func eventually(within timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while !condition() {
             if ContinuousClock.now >= deadline { return false }
@@ -218,7 +218,7 @@ final class TestConnection: Sendable {
 
     /// The first `count` bytes received (removed from the buffer), or nil if they do not all arrive in time.
     /// `spin` polls without sleeping, for measuring sub-millisecond round trips.
-    func receive(count: Int, within timeout: Duration = .seconds(1), spin: Bool = false) async throws -> [UInt8]? {
+    func receive(count: Int, within timeout: Duration = .seconds(10), spin: Bool = false) async throws -> [UInt8]? {
         let deadline = ContinuousClock.now + timeout
         while true {
             let bytes: [UInt8]? = received.state.withLock { state in

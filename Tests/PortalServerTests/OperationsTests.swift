@@ -59,7 +59,7 @@ enum OpenAPIPaths {
     }
 
     @Test func anUnreachableDatabaseMeansNotReadyAnd503NotA500() async throws {
-        try await withTestPortal { portal in
+        try await withTestPortal(configure: { $0.databaseTimeout = .seconds(2) }) { portal in
             try await portal.signUp("early@example.com")
             let cluster = try await TestDatabase.shared.startedCluster()
             let database = try #require(

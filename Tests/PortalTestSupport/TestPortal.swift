@@ -105,7 +105,7 @@ public func withTestPortal<T: Sendable>(
     configuration.signingKeys = TestKeys.set
     configuration.bcryptCost = 4
     configuration.developmentMailbox = true
-    configuration.databaseTimeout = .seconds(2)
+    configuration.databaseTimeout = .seconds(15)
     configure(&configuration)
     let logger =
         logger
