@@ -15,7 +15,8 @@ extension LabDeployment {
             return 0
         }
         var stopped = 0
-        let portals = state.regions.flatMap { $0.portals.compactMap(\.process) }
+        let portals =
+            state.regions.flatMap { $0.portals.compactMap(\.process) } + [state.edge?.process].compactMap { $0 }
         // A server started by a drctl killed before it recorded the pid is found by its postmaster.pid.
         let databases = state.regions.compactMap { region in
             region.postgres.process.flatMap { DetachedProcess.isRunning($0) ? $0 : nil }

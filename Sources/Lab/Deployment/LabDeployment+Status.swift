@@ -83,7 +83,8 @@ extension LabDeployment {
                     writerPort: region.writerPort))
         }
         return LabStatus(
-            dir: directory, durability: state.durability.rawValue, primary: state.primary.rawValue, edge: nil,
+            dir: directory, durability: state.durability.rawValue, primary: state.primary.rawValue,
+            edge: state.edge.flatMap { edge in edge.process.map(DetachedProcess.isRunning) == true ? edge.url : nil },
             controller: nil, wan: .init(url: state.wan.url, pid: state.wan.process?.pid), regions: regions)
     }
 

@@ -49,6 +49,10 @@ extension LabDeployment {
             directory: directory, createdAt: Date(), durability: configuration.durability,
             primary: configuration.primary, latencyScale: configuration.latencyScale, keyFile: keyFile,
             wan: .init(adminPort: plan.adminPort, process: nil),
+            edge: .init(
+                port: try pickPort(), adminPort: try pickPort(), adminToken: OpaqueToken.generate().rawValue,
+                locationPorts: try Dictionary(uniqueKeysWithValues: ["us", "eu", "ap"].map { ($0, try pickPort()) }),
+                process: nil),
             regions: configuration.regions.map { region in
                 LabState.Region(
                     name: region,
@@ -64,6 +68,7 @@ extension LabDeployment {
             try await startWAN(plan: plan, control: control, state: &state, timeout: configuration.startTimeout)
             try await startDatabases(configuration, state: &state)
             try await startPortals(configuration, executable: portal, state: &state)
+            try await startEdge(control: control, state: &state, timeout: configuration.startTimeout)
         } catch {
             logger.error("lab start failed; stopping what was started", metadata: ["error": "\(error)"])
             try? await down(purge: false)
@@ -142,6 +147,25 @@ extension LabDeployment {
                     "\(portal.url)/health/ready", timeout: configuration.startTimeout, what: "the portal of \(name)")
             }
         }
+    }
+
+    /// Starts the edge in front of every region's portals, reached through the WAN (`outside` → region), so
+    /// that a partitioned region is cut off from the edge too.
+    private func startEdge(control: String, state: inout LabState, timeout: Duration) async throws {
+        guard let edge = state.edge else { return }
+        let configuration = LabEdgeConfiguration(
+            port: edge.port, adminPort: edge.adminPort, adminToken: edge.adminToken, primaryRegion: state.primary,
+            locationPorts: edge.locationPorts,
+            regions: state.regions.map { region in
+                (region.name, region.ingressPorts.map { "http://127.0.0.1:\($0)" })
+            })
+        let file = path("edge.json")
+        try configuration.encoded().write(to: URL(fileURLWithPath: file))
+        chmod(file, 0o600)
+        state.edge?.process = try DetachedProcess.start(
+            control, ["edge", "--config", file], logFile: path("logs/edge.log"))
+        try state.save()
+        try await Self.waitForHTTP("\(edge.url)/health/ready", timeout: timeout, what: "the edge")
     }
 
     private func record(postgres cluster: PostgresCluster, of name: RegionName, in state: inout LabState) throws {

@@ -36,6 +36,19 @@ public struct LabState: Codable, Sendable, Equatable {
         public var ingressPorts: [Int]
     }
 
+    /// The edge: the lab's one global entry address (our Global Accelerator).
+    public struct Edge: Codable, Sendable, Equatable {
+        public var port: Int
+        public var adminPort: Int
+        /// The admin API's bearer token (the lab folder is readable by root only).
+        public var adminToken: String
+        /// Extra entry ports, one per client location (`us`, `eu`, `ap`).
+        public var locationPorts: [String: Int]
+        public var process: ProcessRecord?
+        public var url: String { "http://127.0.0.1:\(port)" }
+        public var adminURL: String { "http://127.0.0.1:\(adminPort)" }
+    }
+
     public struct WAN: Codable, Sendable, Equatable {
         public var adminPort: Int
         public var process: ProcessRecord?
@@ -49,6 +62,8 @@ public struct LabState: Codable, Sendable, Equatable {
     public var latencyScale: Double
     public var keyFile: String
     public var wan: WAN
+    /// Nil for a lab without an edge.
+    public var edge: Edge?
     public var regions: [Region]
 
     public func region(_ name: RegionName) throws(LabError) -> Region {
@@ -63,7 +78,7 @@ public struct LabState: Codable, Sendable, Equatable {
     /// Every process the lab started.
     public var processes: [ProcessRecord] {
         regions.flatMap { region in region.portals.compactMap(\.process) + [region.postgres.process].compactMap { $0 } }
-            + [wan.process].compactMap { $0 }
+            + [wan.process, edge?.process].compactMap { $0 }
     }
 
     static func file(in directory: String) -> String { (directory as NSString).appendingPathComponent("lab.json") }

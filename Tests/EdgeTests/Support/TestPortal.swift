@@ -1,0 +1,75 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A stand-in for one portal: answers `/health/ready` as told (200, 503, or not at all) and echoes its region
+/// and index on every other path, with the proxy headers it saw.
+final class TestPortal: Sendable {
+    enum HealthMode: Sendable {
+        case ready
+        case unavailable
+        case silent
+    }
+
+    let region: String
+    let index: Int
+    private let mode = Mutex(HealthMode.ready)
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let boundPort = Mutex<Int?>(nil)
+
+    init(region: String, index: Int = 0) {
+        self.region = region
+        self.index = index
+    }
+
+    var port: Int { boundPort.withLock { $0 ?? 0 } }
+    var url: String { "http://127.0.0.1:\(port)" }
+    var name: String { "\(region)#\(index)" }
+
+    func setHealth(_ newMode: HealthMode) { mode.withLock { $0 = newMode } }
+
+    /// Runs the portal until `stop()`; reports its port through `bound`.
+    func run(bound: @escaping @Sendable (Int) -> Void) async throws {
+        let region = region
+        let name = name
+        let responder = CallbackResponder { (request: Request, _: BasicRequestContext) -> Response in
+            if request.uri.path == "/health/ready" {
+                while self.mode.withLock({ $0 }) == .silent {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let ready = self.mode.withLock { $0 } == .ready
+                return Response(status: ready ? .ok : .serviceUnavailable)
+            }
+            var headers: HTTPFields = [HTTPField.Name("X-Backend")!: name]
+            headers[HTTPField.Name("X-Seen-Request-Id")!] = request.headers[HTTPField.Name("X-Request-Id")!] ?? ""
+            headers[HTTPField.Name("X-Seen-Forwarded-For")!] =
+                request.headers[HTTPField.Name("X-Forwarded-For")!] ?? ""
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            headers[HTTPField.Name("X-Seen-Body-Bytes")!] = String(body.readableBytes)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: region)))
+        }
+        var logger = Logger(label: "test-portal")
+        logger.logLevel = .warning
+        let app = Application(
+            responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                let value = channel.localAddress?.port ?? 0
+                self.boundPort.withLock { $0 = value }
+                bound(value)
+            },
+            logger: logger)
+        let serviceGroup = ServiceGroup(services: [app], logger: logger)
+        group.withLock { $0 = serviceGroup }
+        try await serviceGroup.run()
+    }
+
+    /// Closes the portal's listener, like a crashed process.
+    func stop() async {
+        mode.withLock { $0 = .ready }
+        await group.withLock { $0 }?.triggerGracefulShutdown()
+    }
+}
