@@ -129,7 +129,9 @@ func printStatus(_ deployment: LabDeployment, json: Bool) async throws {
         print(String(decoding: try encoder.encode(status), as: UTF8.self))
         return
     }
-    print("lab \(status.dir)  durability \(status.durability)  primary \(status.primary)  wan \(status.wan.url)")
+    print(
+        "lab \(status.dir)  durability \(status.durability)  primary \(status.primary)  edge \(status.edge ?? "-")  "
+            + "wan \(status.wan.url)")
     let header = ["region", "role", "healthy", "portal", "postgres", "replay LSN", "lag bytes", "lag s"]
     var rows = [header]
     for region in status.regions {
