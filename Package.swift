@@ -157,7 +157,10 @@ let package = Package(
             path: "Tests/PortalTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AccountsTests",
+            dependencies: ["Accounts", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalServerTests",

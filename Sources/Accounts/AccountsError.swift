@@ -17,6 +17,7 @@ public struct AccountsError: Error, Sendable, Equatable, CustomStringConvertible
         case invalidCursor = "invalid-cursor"
         case storageUnavailable = "storage-unavailable"
         case writesUnavailable = "writes-unavailable"
+        case overloaded
     }
 
     /// One invalid input field.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Testing
 
 @testable import Accounts
@@ -121,6 +122,23 @@ import Testing
         let withNul = try await hasher.hash("abc\u{0}def-ghi-jkl")
         #expect(try await !hasher.verify("abc\u{0}xyz-ghi-jkl", hash: withNul))
         #expect(try await !hasher.verify("x", hash: "not a hash"))
+    }
+
+    @Test func hashesPastTheLimitAreShedInsteadOfQueued() async throws {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        // Hold the pool's only thread, so that admitted hashes wait in its queue.
+        let gate = DispatchSemaphore(value: 0)
+        pool.submit { _ in gate.wait() }
+        let hasher = PasswordHasher(cost: 4, maximumPending: 2, threadPool: pool)
+        let queued = (0..<2).map { index in Task { try await hasher.hash("queued passphrase \(index)") } }
+        for _ in 0..<100_000 where hasher.pendingCount < 2 { await Task.yield() }
+        #expect(hasher.pendingCount == 2)
+        await #expect(throws: AccountsError.self) { try await hasher.verify("one too many", hash: "x") }
+        gate.signal()
+        for task in queued { #expect(try await task.value.hasPrefix("$2b$04$")) }
+        #expect(hasher.pendingCount == 0)
+        try await pool.shutdownGracefully()
     }
 
     @Test func theDefaultCostIsTwelve() {

@@ -2,32 +2,54 @@ import Crypto
 import Foundation
 import HummingbirdBcrypt
 import NIOPosix
+import Synchronization
 
 /// Hashes and verifies passwords with bcrypt on a NIO thread pool, never on Swift's cooperative pool.
 ///
 /// bcrypt reads at most 72 bytes and stops at a NUL byte, while the policy allows 128 characters of any
 /// Unicode; so the password is first reduced with SHA-256 and base64 (44 ASCII bytes), which bcrypt then hashes.
+///
+/// At most `maximumPending` hashes wait or run at once: past that a login or sign-up is shed at once with
+/// `overloaded` (503, `Retry-After`) instead of queueing work whose client may have given up long before it runs.
 public struct PasswordHasher: Sendable {
     /// bcrypt's cost factor (log2 of the rounds), 4...31; 12 by default.
     public let cost: UInt8
+    /// How many hashes may be queued or running at once.
+    public let maximumPending: Int
     private let threadPool: NIOThreadPool
+    private let pending: PendingCount
 
-    public init(cost: UInt8 = 12, threadPool: NIOThreadPool = .singleton) {
+    public init(cost: UInt8 = 12, maximumPending: Int = 64, threadPool: NIOThreadPool = .singleton) {
         self.cost = cost
+        self.maximumPending = max(1, maximumPending)
         self.threadPool = threadPool
+        self.pending = PendingCount()
     }
 
     /// The bcrypt hash of `password`, in modular crypt format (`$2b$12$…`).
     public func hash(_ password: String) async throws -> String {
         let input = Self.prehash(password)
         let cost = self.cost
-        return try await threadPool.runIfActive { Bcrypt.hash(input, cost: cost) }
+        return try await admitted { try await threadPool.runIfActive { Bcrypt.hash(input, cost: cost) } }
     }
 
     /// Whether `password` matches `hash`; `false` for a malformed hash.
     public func verify(_ password: String, hash: String) async throws -> Bool {
         let input = Self.prehash(password)
-        return try await threadPool.runIfActive { Bcrypt.verify(input, hash: hash) }
+        return try await admitted { try await threadPool.runIfActive { Bcrypt.verify(input, hash: hash) } }
+    }
+
+    /// Hashes queued or running now.
+    var pendingCount: Int { pending.value }
+
+    /// Runs `body` if fewer than `maximumPending` hashes are under way, else throws `overloaded`.
+    private func admitted<T>(_ body: () async throws -> T) async throws -> T {
+        guard pending.enter(limit: maximumPending) else {
+            throw AccountsError(
+                .overloaded, "Too many logins are being processed; retry shortly.", retryAfter: .seconds(1))
+        }
+        defer { pending.leave() }
+        return try await body()
     }
 
     /// A valid hash of a random password at this cost, verified against when an account does not exist, so
@@ -39,4 +61,19 @@ public struct PasswordHasher: Sendable {
     static func prehash(_ password: String) -> String {
         Data(SHA256.hash(data: Data(password.utf8))).base64EncodedString()
     }
+}
+
+/// The number of hashes under way, shared by copies of a hasher.
+final class PendingCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func enter(limit: Int) -> Bool {
+        if count.add(1, ordering: .relaxed).newValue <= limit { return true }
+        count.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func leave() { count.subtract(1, ordering: .relaxed) }
+
+    var value: Int { count.load(ordering: .relaxed) }
 }

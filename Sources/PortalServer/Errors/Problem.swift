@@ -76,7 +76,7 @@ public struct ProblemError: Error, Sendable {
         case .tooManyAttempts: status = .tooManyRequests
         case .invalidToken, .invalidCursor: status = .badRequest
         case .notFound: status = .notFound
-        case .storageUnavailable, .writesUnavailable: status = .serviceUnavailable
+        case .storageUnavailable, .writesUnavailable, .overloaded: status = .serviceUnavailable
         }
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(max(1, Int(retryAfter.timeInterval.rounded(.up))))

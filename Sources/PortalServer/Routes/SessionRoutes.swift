@@ -24,6 +24,7 @@ struct SessionRoutes {
                 switch error.code {
                 case .tooManyAttempts: metrics.recordLogin(outcome: "throttled")
                 case .accountDisabled: metrics.recordLogin(outcome: "disabled")
+                case .overloaded: metrics.recordLogin(outcome: "shed")
                 case .invalidCredentials: metrics.recordLogin(outcome: "failure")
                 default: metrics.recordLogin(outcome: "error")
                 }
