@@ -44,7 +44,7 @@ enum EdgeHarness {
             configuration.adminPort = 0
             configuration.adminToken = token
             configuration.healthCheck.intervalMilliseconds = 100
-            configuration.healthCheck.timeoutMilliseconds = 200
+            configuration.healthCheck.timeoutMilliseconds = 1000
             configuration.healthCheck.failureThreshold = 2
             configuration.healthCheck.recoveryThreshold = 2
             configure(&configuration)
