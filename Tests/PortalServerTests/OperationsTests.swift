@@ -123,8 +123,8 @@ enum OpenAPIPaths {
     }
 
     @Test func noPasswordOrTokenReachesTheLogs() async throws {
-        let lines = LogCapture()
-        var logger = Logger(label: "capture") { _ in lines }
+        let lines = LogLines()
+        var logger = Logger(label: "capture") { _ in LogCapture(lines: lines) }
         logger.logLevel = .trace
         try await withTestPortal(logger: logger) { portal in
             let email = try await portal.signUp(password: "secret passphrase 42")
@@ -162,19 +162,26 @@ enum OpenAPIPaths {
     }
 }
 
-/// Collects formatted log lines in memory.
-final class LogCapture: LogHandler, @unchecked Sendable {
+/// Formatted log lines, shared by every copy of the handler.
+final class LogLines: Sendable {
     private let storage = Mutex<[String]>([])
+    var text: String { storage.withLock { $0.joined(separator: "\n") } }
+    func append(_ line: String) { storage.withLock { $0.append(line) } }
+}
+
+/// A log handler that writes into `LogLines`. A struct, as swift-log expects: each logger copy owns its
+/// metadata, so loggers on different threads never share mutable state.
+struct LogCapture: LogHandler {
+    let lines: LogLines
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    var text: String { storage.withLock { $0.joined(separator: "\n") } }
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        storage.withLock { $0.append("\(event.level) \(event.message) \(merged)") }
+        lines.append("\(event.level) \(event.message) \(merged)")
     }
 }
