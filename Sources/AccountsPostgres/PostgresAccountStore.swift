@@ -26,8 +26,6 @@ public struct PostgresAccountStore: AccountStore {
         self.logger = logger
     }
 
-    static let accountColumns: PostgresQuery =
-        "id, email, display_name, email_verified, role, disabled_at IS NOT NULL, created_at"
     typealias AccountRow = (UUID, String, String, Bool, String, Bool, Date)
 
     static func account(_ row: AccountRow) -> Account {

@@ -49,14 +49,6 @@ public struct LabDeployment: Sendable {
         _ = try await response.body.collect(upTo: 1 << 20)
         return response.status.code
     }
-
-    static func httpJSON(_ url: String, timeout: Duration = .seconds(2)) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.milliseconds))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return (try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
-    }
 }
 
 extension Duration {

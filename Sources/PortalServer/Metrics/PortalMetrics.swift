@@ -48,14 +48,6 @@ public struct PortalMetrics: Sendable {
         ).set(Double(maximumConnections))
     }
 
-    /// Tracks how many database operations are under way.
-    func databaseOperationsInFlight() -> Gauge {
-        registry.makeGauge(
-            descriptor: .init(
-                namespace: "portal", metricName: "db_operations_in_flight", unitName: "count",
-                helpText: "Requests currently using the database."))
-    }
-
     /// The exposition text.
     public func render() -> String { registry.emitToString() }
 }
