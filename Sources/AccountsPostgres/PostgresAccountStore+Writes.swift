@@ -63,19 +63,13 @@ extension PostgresAccountStore {
         }
     }
 
-    /// Gives up after `operationTimeout`: the pool waits for a connection indefinitely while the database is
-    /// down, and a request must fail fast (503) instead of hanging.
+    /// Gives up after `operationTimeout` with `storageUnavailable` (503).
     func bounded<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        try await withThrowingTaskGroup(of: Result.self) { group in
-            group.addTask { try await body() }
-            group.addTask { [operationTimeout] in
-                try await Task.sleep(for: operationTimeout)
-                throw AccountsError(
-                    .storageUnavailable, "The database did not answer in time.", retryAfter: .seconds(1))
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        try await withDeadline(
+            operationTimeout,
+            orThrow: {
+                AccountsError(.storageUnavailable, "The database did not answer in time.", retryAfter: .seconds(1))
+            }, body)
     }
 
     static func domainError(_ error: any Error) -> AccountsError {

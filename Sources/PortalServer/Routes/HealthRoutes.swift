@@ -139,13 +139,5 @@ struct TimeoutError: Error {}
 /// Runs `body`, giving up with `TimeoutError` after `duration`.
 func withTimeout<T: Sendable>(_ duration: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T
 {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: duration)
-            throw TimeoutError()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
+    try await withDeadline(duration, orThrow: { TimeoutError() }, body)
 }
