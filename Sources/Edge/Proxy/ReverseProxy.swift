@@ -49,7 +49,7 @@ struct ReverseProxy: HTTPResponder {
                 EdgeMetadataKey.requestID: "\(requestID)", EdgeMetadataKey.region: "\(region)",
                 EdgeMetadataKey.status: "\(response.status.code)", EdgeMetadataKey.method: "\(request.method)",
                 EdgeMetadataKey.path: "\(request.uri.path)",
-                EdgeMetadataKey.durationMilliseconds: "\(duration.milliseconds)",
+                EdgeMetadataKey.durationMilliseconds: "\(duration.wholeMilliseconds)",
                 EdgeMetadataKey.failOpen: "\(decision.failOpen)",
             ])
         return response
@@ -146,13 +146,5 @@ struct ReverseProxy: HTTPResponder {
                 detail: "Region \(region) broke off the request.", requestID: requestID, region: region
             ).response()
         }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for logs.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -45,13 +45,8 @@ public struct LabDeployment: Sendable {
     static func httpStatus(_ url: String, timeout: Duration = .seconds(2)) async throws -> UInt {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
-        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.milliseconds))
+        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.wholeMilliseconds))
         _ = try await response.body.collect(upTo: 1 << 20)
         return response.status.code
     }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

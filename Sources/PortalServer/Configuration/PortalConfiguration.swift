@@ -1,5 +1,6 @@
 import Accounts
 import AccountsPostgres
+import Failover
 import Foundation
 import Yams
 
@@ -185,14 +186,10 @@ public struct PortalConfiguration: Sendable {
 
     /// Parses `15m`, `900s`, `30d`, `250ms`, `1h`.
     public static func duration(_ value: String, _ key: String) throws(ConfigurationError) -> Duration {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
-        for (suffix, seconds) in units where value.hasSuffix(suffix) {
-            let number = value.dropLast(suffix.count)
-            if let amount = Double(number), amount >= 0, amount.isFinite, !number.contains("s") {
-                return .milliseconds(Int64((amount * seconds * 1000).rounded()))
-            }
+        guard let duration = Duration(text: value) else {
+            throw .init(key: key, "must be a duration such as 15m, 30s or 250ms, got '\(value)'")
         }
-        throw .init(key: key, "must be a duration such as 15m, 30s or 250ms, got '\(value)'")
+        return duration
     }
 }
 
