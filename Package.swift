@@ -50,6 +50,7 @@ let package = Package(
             name: "AccountsPostgres",
             dependencies: [
                 "Accounts",
+                "Failover",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,6 +63,7 @@ let package = Package(
                 "AccountsPostgres",
                 "Failover",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -121,7 +123,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Controller",
+            dependencies: [
+                "Failover",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -140,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "drctl",
             dependencies: [
-                "Failover", "Edge", "Lab", "Drills", "Runbook", "AWS",
+                "Failover", "Controller", "Edge", "Lab", "Drills", "Runbook", "AWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -161,6 +179,7 @@ let package = Package(
             name: "AccountsTests",
             dependencies: ["Accounts", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings),
+        .testTarget(name: "FailoverTests", dependencies: ["Failover"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalServerTests",
@@ -191,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "LabTests",
             dependencies: [
-                "Lab", "Failover", "LocalPostgres",
+                "Lab", "Failover", "LocalPostgres", "Controller",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Accounts
+import Failover
 import Foundation
 import Logging
 import PostgresNIO
@@ -10,6 +11,7 @@ extension PostgresAccountStore {
         critical: Bool, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
+            try checkWriteGate()
             let scope = ConsistencyScope.current
             return try await bounded {
                 try await writer.withConnection { connection in
@@ -17,7 +19,10 @@ extension PostgresAccountStore {
                         if critical && criticalWritesRemoteApply {
                             try await connection.query("SET LOCAL synchronous_commit = remote_apply", logger: logger)
                         }
-                        return try await body(connection)
+                        let result = try await body(connection)
+                        // A portal frozen mid-write must not commit once its lease has run out.
+                        try checkWriteGate()
+                        return result
                     }
                     // The position after the commit: a standby that has replayed it shows this write.
                     if let scope {
@@ -35,6 +40,15 @@ extension PostgresAccountStore {
             throw error
         } catch {
             throw Self.domainError(error)
+        }
+    }
+
+    /// Throws `writesUnavailable` when the write gate is closed.
+    func checkWriteGate() throws {
+        if let writeGate, !writeGate() {
+            throw AccountsError(
+                .writesUnavailable, "This region holds no write lease (fenced); retry shortly.",
+                retryAfter: .seconds(1))
         }
     }
 

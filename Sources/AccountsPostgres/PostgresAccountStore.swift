@@ -14,15 +14,19 @@ public struct PostgresAccountStore: AccountStore {
     let criticalWritesRemoteApply: Bool
     let operationTimeout: Duration
     let logger: Logger
+    /// Asked before a write starts and again just before it commits; when it answers false the write is
+    /// refused (the region holds no write lease: DESIGN.md invariant 1).
+    let writeGate: (@Sendable () -> Bool)?
 
     public init(
         reader: PostgresClient, writer: PostgresClient, criticalWritesRemoteApply: Bool = false,
-        operationTimeout: Duration = .seconds(5), logger: Logger
+        operationTimeout: Duration = .seconds(5), writeGate: (@Sendable () -> Bool)? = nil, logger: Logger
     ) {
         self.reader = reader
         self.writer = writer
         self.criticalWritesRemoteApply = criticalWritesRemoteApply
         self.operationTimeout = operationTimeout
+        self.writeGate = writeGate
         self.logger = logger
     }
 

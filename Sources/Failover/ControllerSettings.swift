@@ -54,14 +54,15 @@ public struct ControllerSettings: Hashable, Sendable, Codable {
     /// Time between two probes of one region from one vantage point.
     public var probeInterval: Duration = .milliseconds(200)
     /// A probe that takes longer counts as failed.
-    public var probeTimeout: Duration = .milliseconds(500)
+    public var probeTimeout: Duration = .milliseconds(600)
     /// Consecutive failed probes before a vantage point calls a region down.
     public var failureThreshold: Int = 3
     /// Consecutive good probes before a vantage point calls a region up again; a recovered region also takes
     /// traffic back only after it has been healthy this many probe intervals.
     public var recoveryThreshold: Int = 10
-    /// A probe slower than this counts as slow (gray failure).
-    public var slowThreshold: Duration = .milliseconds(300)
+    /// A probe this much slower than the vantage point's usual latency for the region counts as slow (gray
+    /// failure).
+    public var slowThreshold: Duration = .milliseconds(250)
     /// How long a write lease lasts; the holder renews it every third of this.
     public var leaseDuration: Duration = .seconds(3)
     /// Extra wait after a lease's end before a promotion, for clock-rate differences and delays in flight.

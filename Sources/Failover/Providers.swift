@@ -109,3 +109,26 @@ public protocol FaultInjector: Sendable {
     func inject(_ fault: Fault, into region: RegionName) async throws
     func heal(_ region: RegionName) async throws
 }
+
+/// Probes one region from where the caller stands: its portals' readiness and its database's role and position.
+/// Implementations bound every probe by the probe timeout.
+public protocol RegionProber: Sendable {
+    func probe(_ region: RegionName, vantage: String) async -> ProbeObservation
+}
+
+/// The finer steps of a failover plan, around `DatabaseReplication.promote` (lab: SQL, the WAN emulator and
+/// process checks; on Aurora the global failover does these itself).
+public protocol FailoverActions: Sendable {
+    /// Makes `region`'s database refuse writes (`default_transaction_read_only`) and ends its client sessions.
+    func fenceDatabase(_ region: RegionName) async throws
+    /// Whether every process of `region` that could write is confirmed stopped.
+    func writersStopped(in region: RegionName) async -> Bool
+    /// Points the standby in `standby` at the primary in `primary`.
+    func repoint(_ standby: RegionName, to primary: RegionName) async throws
+    /// Moves every region's writer endpoint to `primary`.
+    func moveWriterEndpoint(to primary: RegionName) async throws
+    /// Turns waiting for a synchronous standby off (the `degrade-after` policy) or on again.
+    func setSynchronousCommit(_ enabled: Bool, primary: RegionName) async throws
+    /// Whether the deployment's durability mode waits for a synchronous standby.
+    func synchronousDurability() async -> Bool
+}

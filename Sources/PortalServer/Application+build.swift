@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 
 /// The long-lived parts of a portal, built once from its configuration: database clients, token keys and the
 /// account service. The application and the admin commands share them.
@@ -15,6 +16,8 @@ public struct PortalServices: Sendable {
     public let metrics: PortalMetrics
     /// `host:port` of the writer endpoint, for `/health/region`.
     public let writerEndpoint: String
+    /// The write lease every write checks.
+    public let writeLease: WriteLease
 
     /// Validates the configuration and builds the parts; nothing connects until the clients run.
     public static func make(
@@ -37,17 +40,19 @@ public struct PortalServices: Sendable {
         let tokens = try await AccessTokens(
             keySet: configuration.signingKeys!, issuer: configuration.issuer, audience: configuration.audience,
             lifetime: configuration.accessTokenLifetime)
+        let writeLease = WriteLease(required: !configuration.writeLeaseURL.isEmpty)
         var serviceConfiguration = AccountService.Configuration(region: configuration.region)
         serviceConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
         let accounts = try await AccountService(
             configuration: serviceConfiguration,
             store: PostgresAccountStore(
                 reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
-                operationTimeout: configuration.databaseTimeout, logger: logger),
+                operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.mayWrite() },
+                logger: logger),
             hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)), tokens: tokens, now: now, logger: logger)
         return PortalServices(
             configuration: configuration, accounts: accounts, reader: reader, writer: writer, metrics: metrics,
-            writerEndpoint: "\(urls.writer.host):\(urls.writer.port)")
+            writerEndpoint: "\(urls.writer.host):\(urls.writer.port)", writeLease: writeLease)
     }
 
     /// The distinct database clients, which must run for queries to go through.
@@ -91,7 +96,7 @@ public func buildRouter(services: PortalServices, logger: Logger) -> Router<Port
     AdminRoutes(accounts: services.accounts, region: region).register(authenticated: authenticated)
     HealthRoutes(
         reader: services.reader, writer: services.writer, writerEndpoint: services.writerEndpoint, region: region,
-        timeout: .seconds(1), logger: logger
+        writeLease: services.writeLease, timeout: .seconds(1), logger: logger
     ).register(on: open)
     DiscoveryRoutes(tokens: services.accounts.tokens, metrics: services.metrics).register(on: open)
     if configuration.developmentMailbox {
@@ -105,10 +110,17 @@ public func buildRouter(services: PortalServices, logger: Logger) -> Router<Port
 /// migrations applied before the server starts listening.
 public func buildApplication(services: PortalServices, logger: Logger) -> some ApplicationProtocol {
     let configuration = services.configuration
+    var background: [any Service] = services.clients
+    if services.writeLease.required {
+        background.append(
+            WriteLeaseKeeper(
+                lease: services.writeLease, controllerURL: configuration.writeLeaseURL, region: configuration.region,
+                logger: logger))
+    }
     var app = Application(
         router: buildRouter(services: services, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: services.clients,
+        services: background,
         logger: logger)
     let writer = services.writer
     app.beforeServerStarts {

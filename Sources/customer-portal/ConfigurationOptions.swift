@@ -16,6 +16,7 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "bcrypt cost factor, 4–31.") var bcryptCost: Int?
     @Option(help: "Access-token lifetime, e.g. 15m.") var accessTokenLifetime: String?
     @Option(help: "Refresh-token lifetime, e.g. 30d.") var refreshTokenLifetime: String?
+    @Option(help: "The DR controller's URL; when set, writes need its write lease.") var writeLeaseURL: String?
     @Flag(help: "Serve GET /dev/outbox (pending e-mails with their tokens). Never in production.")
     var developmentMailbox = false
 
@@ -46,6 +47,7 @@ struct ConfigurationOptions: ParsableArguments {
         settings["bcrypt-cost"] = bcryptCost.map(String.init)
         settings["access-token-lifetime"] = accessTokenLifetime
         settings["refresh-token-lifetime"] = refreshTokenLifetime
+        settings["write-lease-url"] = writeLeaseURL
         if developmentMailbox { settings["development-mailbox"] = "true" }
         return settings
     }

@@ -10,7 +10,9 @@ extension DRCtl {
         static let configuration = CommandConfiguration(
             commandName: "lab",
             abstract: "Bring up, inspect and tear down a multi-region lab on this machine.",
-            subcommands: [Up.self, Status.self, Down.self, Logs.self, Link.self, DurabilityCommand.self, WAN.self]
+            subcommands: [
+                Up.self, Status.self, Down.self, Logs.self, Link.self, DurabilityCommand.self, WAN.self, Agent.self,
+            ]
         )
     }
 }
@@ -40,7 +42,25 @@ extension DRCtl.LabCommand {
         @Option(help: "Portal processes per region (1–4).") var portalsPerRegion: Int = 1
         @Option(help: "Multiplies the default WAN latencies; 0 removes them.") var latencyScale: Double = 1
         @Option(help: "bcrypt cost of the lab's portals.") var bcryptCost: Int = 10
+        @Option(
+            name: .customLong("set"), parsing: .singleValue,
+            help: "A controller setting KEY=VALUE, e.g. --set mode=manual --set lease-duration=3s (repeatable).")
+        var controllerSettings: [String] = []
         @Flag(help: "Print the status as JSON.") var json = false
+
+        func settings() throws -> ControllerSettings {
+            var settings = ControllerSettings()
+            for item in controllerSettings {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ValidationError("--set '\(item)': write KEY=VALUE") }
+                do { try settings.apply(key: parts[0], value: parts[1]) } catch {
+                    throw ValidationError("--set \(error.message)")
+                }
+            }
+            return settings
+        }
+
+        func validate() throws { _ = try settings() }
 
         func run() async throws {
             var configuration = LabConfiguration()
@@ -51,6 +71,7 @@ extension DRCtl.LabCommand {
             configuration.latencyScale = latencyScale
             configuration.bcryptCost = bcryptCost
             configuration.directory = lab.directory
+            configuration.controllerSettings = try settings()
             let deployment = lab.deployment()
             let (_, alreadyRunning) = try await deployment.up(configuration)
             if alreadyRunning && !json { print("a lab is already running in \(deployment.directory):") }

@@ -6,6 +6,10 @@ struct DRCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drctl",
         abstract: "Disaster-recovery control for CustomerPortal: lab, failover, drills, runbook and AWS.",
-        subcommands: [LabCommand.self, EdgeCommand.self, TrafficCommand.self, AWSCommand.self]
+        subcommands: [
+            LabCommand.self, StatusCommand.self, EventsCommand.self, FailoverCommand.self, SwitchoverCommand.self,
+            RejoinCommand.self, ModeCommand.self, DrainCommand.self, UndrainCommand.self, FaultCommand.self,
+            ControllerCommand.self, EdgeCommand.self, TrafficCommand.self, AWSCommand.self,
+        ]
     )
 }

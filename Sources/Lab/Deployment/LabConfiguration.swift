@@ -40,6 +40,8 @@ public struct LabConfiguration: Sendable {
     public var controlExecutable: String?
     /// How long `up` waits for everything to be healthy.
     public var startTimeout: Duration = .seconds(120)
+    /// The controller's settings (probe interval, thresholds, lease, mode, …).
+    public var controllerSettings = ControllerSettings()
 
     public init() {}
 

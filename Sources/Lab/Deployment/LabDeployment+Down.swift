@@ -16,7 +16,8 @@ extension LabDeployment {
         }
         var stopped = 0
         let portals =
-            state.regions.flatMap { $0.portals.compactMap(\.process) } + [state.edge?.process].compactMap { $0 }
+            state.regions.flatMap { $0.portals.compactMap(\.process) + [$0.agent].compactMap { $0 } }
+            + [state.edge?.process, state.controller.process].compactMap { $0 }
         // A server started by a drctl killed before it recorded the pid is found by its postmaster.pid.
         let databases = state.regions.compactMap { region in
             region.postgres.process.flatMap { DetachedProcess.isRunning($0) ? $0 : nil }
@@ -28,6 +29,8 @@ extension LabDeployment {
                 for record in group {
                     tasks.addTask {
                         let running = DetachedProcess.isRunning(record)
+                        // A frozen process would not act on the signal.
+                        DetachedProcess.signal(record, SIGCONT)
                         await DetachedProcess.stop(record, signal: record.executable == "postgres" ? SIGINT : SIGTERM)
                         return running
                     }

@@ -85,7 +85,8 @@ extension LabDeployment {
         return LabStatus(
             dir: directory, durability: state.durability.rawValue, primary: state.primary.rawValue,
             edge: state.edge.flatMap { edge in edge.process.map(DetachedProcess.isRunning) == true ? edge.url : nil },
-            controller: nil, wan: .init(url: state.wan.url, pid: state.wan.process?.pid), regions: regions)
+            controller: state.controller.process.map(DetachedProcess.isRunning) == true ? state.controller.url : nil,
+            wan: .init(url: state.wan.url, pid: state.wan.process?.pid), regions: regions)
     }
 
     /// Role, replayed (or, on a primary, current) WAL position and replay lag of the database on `port`.

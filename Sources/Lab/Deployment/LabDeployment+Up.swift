@@ -37,9 +37,11 @@ extension LabDeployment {
             postgresPorts[region] = try pickPort()
             portalPorts[region] = try (0..<configuration.portalsPerRegion).map { _ in try pickPort() }
         }
-        let (plan, writerPorts, databaseRoutes, ingressPorts) = try WANPlan.make(
+        let controllerPort = try pickPort()
+        let (plan, routes) = try WANPlan.make(
             regions: configuration.regions, primary: configuration.primary, postgresPorts: postgresPorts,
-            portalPorts: portalPorts, latencyScale: configuration.latencyScale, pickPort: pickPort)
+            portalPorts: portalPorts, controllerPort: controllerPort, latencyScale: configuration.latencyScale,
+            pickPort: pickPort)
 
         let keyFile = path("signing-keys.json")
         try SigningKeySet(keys: [.generate()]).encoded().write(to: URL(fileURLWithPath: keyFile))
@@ -53,14 +55,17 @@ extension LabDeployment {
                 port: try pickPort(), adminPort: try pickPort(), adminToken: OpaqueToken.generate().rawValue,
                 locationPorts: try Dictionary(uniqueKeysWithValues: ["us", "eu", "ap"].map { ($0, try pickPort()) }),
                 process: nil),
+            controller: .init(port: controllerPort, process: nil),
             regions: configuration.regions.map { region in
-                LabState.Region(
+                let ports = routes[region]!
+                return LabState.Region(
                     name: region,
                     postgres: .init(
                         port: postgresPorts[region]!, dataDirectory: path("postgres/\(region)"), process: nil),
                     portals: portalPorts[region]!.map { LabState.Portal(port: $0, process: nil) },
-                    writerPort: writerPorts[region]!, databaseRoutes: databaseRoutes[region] ?? [:],
-                    ingressPorts: ingressPorts[region] ?? [])
+                    writerPort: ports.writer, databaseRoutes: ports.databases, ingressPorts: ports.ingress,
+                    controlPort: ports.control, controlDatabasePort: ports.controlDatabase, probePorts: ports.probes,
+                    agent: nil)
             })
         try state.save()
 
@@ -69,6 +74,7 @@ extension LabDeployment {
             try await startDatabases(configuration, state: &state)
             try await startPortals(configuration, executable: portal, state: &state)
             try await startEdge(control: control, state: &state, timeout: configuration.startTimeout)
+            try await startControl(configuration, control: control, state: &state)
         } catch {
             logger.error("lab start failed; stopping what was started", metadata: ["error": "\(error)"])
             try? await down(purge: false)
@@ -137,7 +143,10 @@ extension LabDeployment {
                         "--key-file", state.keyFile, "--bcrypt-cost", String(configuration.bcryptCost),
                         "--development-mailbox",
                     ],
-                    environment: ["PORTAL_CRITICAL_WRITES_REMOTE_APPLY": "true"],
+                    environment: [
+                        "PORTAL_CRITICAL_WRITES_REMOTE_APPLY": "true",
+                        "PORTAL_WRITE_LEASE_URL": "http://127.0.0.1:\(region.controlPort)",
+                    ],
                     logFile: path("logs/portal-\(name)-\(index).log"))
                 state.regions[state.regions.firstIndex { $0.name == name }!].portals[index].process = record
                 try state.save()
@@ -166,6 +175,41 @@ extension LabDeployment {
             control, ["edge", "--config", file], logFile: path("logs/edge.log"))
         try state.save()
         try await Self.waitForHTTP("\(edge.url)/health/ready", timeout: timeout, what: "the edge")
+    }
+
+    /// Starts the controller and every region's probe agent, and returns once the primary's portals hold
+    /// their write lease.
+    private func startControl(_ configuration: LabConfiguration, control: String, state: inout LabState) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(configuration.controllerSettings).write(
+            to: URL(fileURLWithPath: path("controller-settings.json")))
+        try await startController(control: control, state: &state, timeout: configuration.startTimeout)
+        for index in state.regions.indices {
+            let name = state.regions[index].name
+            state.regions[index].agent = try DetachedProcess.start(
+                control, ["lab", "agent", "--dir", directory, "--region", name.rawValue],
+                logFile: path("logs/agent-\(name).log"))
+            try state.save()
+        }
+        let primary = try state.region(state.primary)
+        for portal in primary.portals {
+            try await Self.waitForHTTP(
+                "\(portal.url)/health/lease", timeout: configuration.startTimeout,
+                what: "the write lease of \(primary.name)"
+            ) { body in body.contains("\"held\"") }
+        }
+    }
+
+    /// Starts the controller (again, after it was stopped or killed) and waits until it answers.
+    public func startController(control: String? = nil, state: inout LabState, timeout: Duration = .seconds(60))
+        async throws
+    {
+        let executable = try control ?? Self.executable(nil, named: "drctl")
+        state.controller.process = try DetachedProcess.start(
+            executable, ["controller", "--dir", directory], logFile: path("logs/controller.log"))
+        try LabState.update(in: directory) { [record = state.controller.process] in $0.controller.process = record }
+        try await Self.waitForHTTP("\(state.controller.url)/health", timeout: timeout, what: "the controller")
     }
 
     private func record(postgres cluster: PostgresCluster, of name: RegionName, in state: inout LabState) throws {
@@ -215,6 +259,7 @@ extension LabDeployment {
         configuration.settings["wal_receiver_timeout"] = "10s"
         configuration.settings["max_connections"] = "200"
         configuration.settings["wal_retrieve_retry_interval"] = "100ms"
+        configuration.settings["hot_standby_feedback"] = "on"
         return configuration
     }
 

@@ -31,10 +31,12 @@ public struct LabDeployment: Sendable {
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     /// Polls `url` until it answers 200, or throws after `timeout` naming what did not come up.
-    static func waitForHTTP(_ url: String, timeout: Duration, what: String) async throws {
+    static func waitForHTTP(
+        _ url: String, timeout: Duration, what: String, until accept: (String) -> Bool = { _ in true }
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let status = try? await httpStatus(url), status == 200 { return }
+            if let (status, body) = try? await httpGet(url), status == 200, accept(body) { return }
             guard ContinuousClock.now < deadline else {
                 throw LabError(.startFailed, "\(what) did not become healthy within \(timeout) (\(url))")
             }
@@ -43,10 +45,14 @@ public struct LabDeployment: Sendable {
     }
 
     static func httpStatus(_ url: String, timeout: Duration = .seconds(2)) async throws -> UInt {
+        try await httpGet(url, timeout: timeout).status
+    }
+
+    static func httpGet(_ url: String, timeout: Duration = .seconds(2)) async throws -> (status: UInt, body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.wholeMilliseconds))
-        _ = try await response.body.collect(upTo: 1 << 20)
-        return response.status.code
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, String(buffer: body))
     }
 }

@@ -1,6 +1,10 @@
 import Failover
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Everything the lab started, by pid and port, saved in `<dir>/lab.json` after every step, so that
 /// `drctl lab status` and `drctl lab down` work from any later process, also after `drctl` was killed mid-way.
 public struct LabState: Codable, Sendable, Equatable {
@@ -10,6 +14,9 @@ public struct LabState: Codable, Sendable, Equatable {
         /// The executable's path, checked against `/proc/PID/exe` before a signal is sent (pids get reused).
         public var executable: String
         public var logFile: String
+        /// How it was started, so that healing a crash starts it again the same way.
+        public var arguments: [String]?
+        public var environment: [String: String]?
     }
 
     public struct Postgres: Codable, Sendable, Equatable {
@@ -34,6 +41,21 @@ public struct LabState: Codable, Sendable, Equatable {
         public var databaseRoutes: [String: Int]
         /// Ports through which the outside (edge, controller) reaches this region's portals, in portal order.
         public var ingressPorts: [Int]
+        /// The port through which this region reaches the controller (write lease, probe reports).
+        public var controlPort: Int
+        /// The port through which the controller reaches this region's database.
+        public var controlDatabasePort: Int
+        /// Ports through which this region's probe agent reaches another region's first portal.
+        public var probePorts: [String: Int]
+        /// The region's probe agent (a vantage point for the other regions).
+        public var agent: ProcessRecord?
+    }
+
+    /// The DR controller.
+    public struct Controller: Codable, Sendable, Equatable {
+        public var port: Int
+        public var process: ProcessRecord?
+        public var url: String { "http://127.0.0.1:\(port)" }
     }
 
     /// The edge: the lab's one global entry address (our Global Accelerator).
@@ -64,6 +86,7 @@ public struct LabState: Codable, Sendable, Equatable {
     public var wan: WAN
     /// Nil for a lab without an edge.
     public var edge: Edge?
+    public var controller: Controller
     public var regions: [Region]
 
     public func region(_ name: RegionName) throws(LabError) -> Region {
@@ -77,8 +100,9 @@ public struct LabState: Codable, Sendable, Equatable {
 
     /// Every process the lab started.
     public var processes: [ProcessRecord] {
-        regions.flatMap { region in region.portals.compactMap(\.process) + [region.postgres.process].compactMap { $0 } }
-            + [wan.process, edge?.process].compactMap { $0 }
+        regions.flatMap { region in
+            region.portals.compactMap(\.process) + [region.postgres.process, region.agent].compactMap { $0 }
+        } + [wan.process, edge?.process, controller.process].compactMap { $0 }
     }
 
     static func file(in directory: String) -> String { (directory as NSString).appendingPathComponent("lab.json") }
@@ -92,6 +116,24 @@ public struct LabState: Codable, Sendable, Equatable {
         do { return try decoder.decode(LabState.self, from: data) } catch {
             throw LabError(.stateUnreadable, "\(path) is not a lab state file; remove the folder or pick another --dir")
         }
+    }
+
+    /// Loads the state, lets `change` modify it and saves it, holding a lock on the folder so that the
+    /// controller and a `drctl` command do not overwrite each other's changes.
+    @discardableResult
+    public static func update<T>(in directory: String, _ change: (inout LabState) throws -> T) throws -> T {
+        let lockPath = (directory as NSString).appendingPathComponent("lab.lock")
+        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o600)
+        guard descriptor >= 0 else { throw LabError(.stateUnreadable, "cannot open \(lockPath)") }
+        defer { close(descriptor) }
+        flock(descriptor, LOCK_EX)
+        defer { flock(descriptor, LOCK_UN) }
+        guard var state = try load(from: directory) else {
+            throw LabError(.notRunning, "no lab in \(directory): start one with drctl lab up")
+        }
+        let result = try change(&state)
+        try state.save()
+        return result
     }
 
     /// Writes the state atomically.

@@ -25,40 +25,59 @@ public struct WANPlan: Codable, Sendable, Equatable {
         public static func writer(_ region: RegionName) -> String { "writer:\(region)" }
         /// The outside reaching portal `index` of `region`.
         public static func ingress(_ region: RegionName, _ index: Int) -> String { "ingress:\(region):\(index)" }
+        /// `region` reaching the controller (write lease, probe reports).
+        public static func control(_ region: RegionName) -> String { "control:\(region)" }
+        /// The controller reaching `region`'s database.
+        public static func controlDatabase(_ region: RegionName) -> String { "control-db:\(region)" }
+        /// `from`'s probe agent reaching `to`'s first portal.
+        public static func probe(from: RegionName, to: RegionName) -> String { "probe:\(from)->\(to)" }
+    }
+
+    /// The ports of every route of one region.
+    public struct RegionRoutes: Sendable {
+        public var writer: Int
+        public var databases: [String: Int] = [:]
+        public var ingress: [Int] = []
+        public var control: Int
+        public var controlDatabase: Int
+        public var probes: [String: Int] = [:]
     }
 
     /// The plan for a lab whose ports are already chosen.
     static func make(
         regions: [RegionName], primary: RegionName, postgresPorts: [RegionName: Int], portalPorts: [RegionName: [Int]],
-        latencyScale: Double, pickPort: () throws -> Int
-    ) throws -> (
-        plan: WANPlan, writerPorts: [RegionName: Int], databaseRoutes: [RegionName: [String: Int]],
-        ingressPorts: [RegionName: [Int]]
-    ) {
+        controllerPort: Int, latencyScale: Double, pickPort: () throws -> Int
+    ) throws -> (plan: WANPlan, routes: [RegionName: RegionRoutes]) {
         var routes: [WANRoute] = []
-        var writerPorts: [RegionName: Int] = [:]
-        var databaseRoutes: [RegionName: [String: Int]] = [:]
-        var ingressPorts: [RegionName: [Int]] = [:]
+        var ports: [RegionName: RegionRoutes] = [:]
+        func route(_ name: String, from: String, to: String, port target: Int) throws -> Int {
+            let route = WANRoute(
+                name: name, from: from, to: to, listenPort: try pickPort(), targetHost: "127.0.0.1", targetPort: target)
+            routes.append(route)
+            return route.listenPort
+        }
         for region in regions {
-            let writer = WANRoute(
-                name: RouteName.writer(region), from: region.rawValue, to: primary.rawValue, listenPort: try pickPort(),
-                targetHost: "127.0.0.1", targetPort: postgresPorts[primary]!)
-            routes.append(writer)
-            writerPorts[region] = writer.listenPort
+            var own = RegionRoutes(
+                writer: try route(
+                    RouteName.writer(region), from: region.rawValue, to: primary.rawValue, port: postgresPorts[primary]!
+                ),
+                control: try route(RouteName.control(region), from: region.rawValue, to: outside, port: controllerPort),
+                controlDatabase: try route(
+                    RouteName.controlDatabase(region), from: outside, to: region.rawValue, port: postgresPorts[region]!)
+            )
             for other in regions where other != region {
-                let route = WANRoute(
-                    name: RouteName.database(from: region, to: other), from: region.rawValue, to: other.rawValue,
-                    listenPort: try pickPort(), targetHost: "127.0.0.1", targetPort: postgresPorts[other]!)
-                routes.append(route)
-                databaseRoutes[region, default: [:]][other.rawValue] = route.listenPort
+                own.databases[other.rawValue] = try route(
+                    RouteName.database(from: region, to: other), from: region.rawValue, to: other.rawValue,
+                    port: postgresPorts[other]!)
+                own.probes[other.rawValue] = try route(
+                    RouteName.probe(from: region, to: other), from: region.rawValue, to: other.rawValue,
+                    port: portalPorts[other]![0])
             }
             for (index, portalPort) in (portalPorts[region] ?? []).enumerated() {
-                let route = WANRoute(
-                    name: RouteName.ingress(region, index), from: outside, to: region.rawValue,
-                    listenPort: try pickPort(), targetHost: "127.0.0.1", targetPort: portalPort)
-                routes.append(route)
-                ingressPorts[region, default: []].append(route.listenPort)
+                own.ingress.append(
+                    try route(RouteName.ingress(region, index), from: outside, to: region.rawValue, port: portalPort))
             }
+            ports[region] = own
         }
         var links: [Link] = []
         let nodes = regions.map(\.rawValue) + [outside]
@@ -68,8 +87,6 @@ public struct WANPlan: Codable, Sendable, Equatable {
                     Link(a: a, b: b, conditions: DefaultLatencies.conditions(between: a, and: b, scale: latencyScale)))
             }
         }
-        return (
-            WANPlan(adminPort: try pickPort(), routes: routes, links: links), writerPorts, databaseRoutes, ingressPorts
-        )
+        return (WANPlan(adminPort: try pickPort(), routes: routes, links: links), ports)
     }
 }

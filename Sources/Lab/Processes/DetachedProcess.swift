@@ -29,7 +29,22 @@ enum DetachedProcess {
         process.standardOutput = log
         process.standardError = log
         try PostgresTools.launch(process)
-        return LabState.ProcessRecord(pid: process.processIdentifier, executable: executable, logFile: logFile)
+        return LabState.ProcessRecord(
+            pid: process.processIdentifier, executable: executable, logFile: logFile, arguments: arguments,
+            environment: environment)
+    }
+
+    /// Starts a process again exactly as `record` says it was started.
+    static func restart(_ record: LabState.ProcessRecord) throws -> LabState.ProcessRecord {
+        try start(
+            record.executable, record.arguments ?? [], environment: record.environment ?? [:], logFile: record.logFile)
+    }
+
+    /// Sends `signal` to the process and to its process group (a postmaster's group holds its backends).
+    static func signal(_ record: LabState.ProcessRecord, _ signal: Int32) {
+        guard isRunning(record) || signal == SIGCONT else { return }
+        kill(-record.pid, signal)
+        kill(record.pid, signal)
     }
 
     /// Whether the recorded process still runs (and is the recorded executable, not a reused pid).

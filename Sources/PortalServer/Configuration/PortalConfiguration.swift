@@ -36,6 +36,9 @@ public struct PortalConfiguration: Sendable {
     public var criticalWritesRemoteApply: Bool = false
     /// Largest accepted request body.
     public var maximumBodySize: Int = 64 * 1024
+    /// The controller's base URL. When set, the portal writes only while the controller's answer allows it
+    /// (a running write lease in the primary region, or a standby region): DESIGN.md invariant 1.
+    public var writeLeaseURL: String = ""
 
     public init() {}
 
@@ -73,6 +76,11 @@ public struct PortalConfiguration: Sendable {
         }
         guard (1024...(16 * 1024 * 1024)).contains(maximumBodySize) else {
             throw .init(key: "maximum-body-size", "must be 1 KiB–16 MiB")
+        }
+        if !writeLeaseURL.isEmpty {
+            guard let url = URL(string: writeLeaseURL), url.scheme == "http" || url.scheme == "https",
+                url.host != nil
+            else { throw .init(key: "write-lease-url", "must be a URL like http://127.0.0.1:7000") }
         }
     }
 
@@ -116,6 +124,7 @@ public struct PortalConfiguration: Sendable {
         case "development-mailbox": developmentMailbox = try Self.boolean(value, key)
         case "critical-writes-remote-apply": criticalWritesRemoteApply = try Self.boolean(value, key)
         case "maximum-body-size": maximumBodySize = try Self.integer(value, key)
+        case "write-lease-url": writeLeaseURL = value
         default: throw .init(key: key, "is not a known setting")
         }
     }
@@ -136,7 +145,7 @@ public struct PortalConfiguration: Sendable {
         "host", "port", "region", "database-url", "writer-database-url", "database-password", "database-pool-size",
         "database-timeout", "consistency-wait", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
         "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
-        "maximum-body-size",
+        "maximum-body-size", "write-lease-url",
     ]
 
     /// The reader and writer URLs with `databasePassword` filled in where they have no password.

@@ -13,6 +13,7 @@ struct HealthRoutes {
     let writer: PostgresClient
     let writerEndpoint: String
     let region: String
+    let writeLease: WriteLease
     let timeout: Duration
     let logger: Logger
 
@@ -44,6 +45,8 @@ struct HealthRoutes {
             let report = await regionReport()
             return JSONResponse(status: report.role == "unknown" ? .serviceUnavailable : .ok, report)
         }
+        router.get("health/lease") { _, _ in JSONResponse(writeLease.report)
+        }
     }
 
     struct RegionReport: Encodable, Sendable {
@@ -62,6 +65,9 @@ struct HealthRoutes {
         /// `sync`, `async` or `critical-sync`, from the writer's settings; nil when the writer is unreachable.
         var durability: String?
         var writer: Writer
+        /// `fenced` when this portal may not write (no running lease), else `allowed`.
+        var writes: String
+        var lease: WriteLease.Report
     }
 
     func regionReport() async -> RegionReport {
@@ -85,9 +91,10 @@ struct HealthRoutes {
             for try await row in rows.decode((String, String, String, String).self) { return row }
             return nil
         }
+        let lease = writeLease.report
         var report = RegionReport(
             region: region, role: "unknown",
-            writer: .init(endpoint: writerEndpoint, reachable: primary != nil))
+            writer: .init(endpoint: writerEndpoint, reachable: primary != nil), writes: lease.writes, lease: lease)
         if let local {
             report.role = local.0 ? "standby" : "primary"
             report.replayLsn = local.1

@@ -1,0 +1,376 @@
+import Failover
+import Foundation
+
+extension Controller {
+    /// Starts the executor for the saved operation (also one resumed after a restart).
+    func startExecuting() {
+        executing = true
+        Task { await self.execute() }
+    }
+
+    /// Runs the operation's remaining steps; each step is saved before and after it runs, so a controller killed
+    /// at any point resumes at the step it was in. Promotion happens at most once: the step checks first
+    /// whether the target already is the primary.
+    func execute() async {
+        defer { executing = false }
+        while var operation = state.operation, !Task.isCancelled {
+            if operation.step == .done {
+                await finish(operation)
+                return
+            }
+            let step = operation.step
+            record(
+                "step-started", "\(operation.kind.rawValue) step \(step.rawValue)",
+                region: operation.to ?? operation.from, operation: operation, step: step)
+            let started = ContinuousClock.now
+            do {
+                switch operation.kind {
+                case .failover, .switchover: try await perform(step, of: &operation)
+                case .rejoin: try await performRejoin(&operation)
+                }
+            } catch let error as FailoverError where error.code == .refused {
+                record(
+                    "\(operation.kind.rawValue)-blocked", error.message, region: operation.from, operation: operation,
+                    step: step)
+                await setAlarm(
+                    "failover", .alarm, reason: "\(operation.kind.rawValue) \(operation.id) blocked: \(error.message)")
+                if operation.kind != .failover || step < .promote {
+                    // Nothing irreversible happened: a blocked switchover or rejoin is abandoned; a blocked failover
+                    // stays, fenced, for a person to decide (drctl failover --to REGION --force).
+                    if operation.kind != .failover {
+                        state.operation = nil
+                        save()
+                    }
+                }
+                return
+            } catch {
+                record(
+                    "step-failed", "\(step.rawValue) failed: \(error); retrying", region: operation.from,
+                    operation: operation, step: step)
+                try? await Task.sleep(for: .milliseconds(500))
+                continue
+            }
+            let elapsed = started.duration(to: .now)
+            record(
+                "step-finished",
+                "\(operation.kind.rawValue) step \(step.rawValue) done in \(elapsed.wholeMilliseconds) ms",
+                region: operation.to ?? operation.from, operation: operation, step: step,
+                details: ["milliseconds": String(elapsed.wholeMilliseconds)])
+            operation.step = operation.kind == .rejoin ? .done : step.next
+            state.operation = operation
+            save()
+        }
+    }
+
+    func perform(_ step: FailoverOperation.Step, of operation: inout FailoverOperation) async throws {
+        switch step {
+        case .fence:
+            try await fence(&operation)
+        case .select:
+            try await select(&operation)
+        case .promote:
+            guard let target = operation.to else { throw FailoverError(.refused, "no target selected") }
+            // Never promote twice: ask the target itself first (a controller that died right after promoting comes
+            // back here).
+            guard let role = await prober.probe(target, vantage: "controller").database?.role else {
+                throw FailoverError(.providerFailure, "\(target)'s database does not answer")
+            }
+            if role == .primary {
+                record(
+                    "promotion-skipped", "\(target) is already primary: not promoting again", region: target,
+                    operation: operation, step: step)
+            } else {
+                try await replication.promote(target)
+                state.promotions += 1
+                record("promoted", "\(target) promoted to primary", region: target, operation: operation, step: step)
+            }
+            if !state.awaitingRejoin.contains(operation.from) && operation.from != target {
+                state.awaitingRejoin.append(operation.from)
+            }
+            state.primary = target
+            state.epoch += 1
+            lastPrimaryLSN = nil
+            save()
+        case .repoint:
+            guard let target = operation.to else { return }
+            for region in state.regions
+            where region != target && region != operation.from && !state.awaitingRejoin.contains(region) {
+                do {
+                    try await withTimeout(.seconds(10)) { [actions] in try await actions.repoint(region, to: target) }
+                    record(
+                        "repointed", "\(region) now streams from \(target)", region: region, operation: operation,
+                        step: step)
+                } catch {
+                    record(
+                        "repoint-failed", "\(region) could not be repointed: \(error); it stays a lagging standby",
+                        region: region, operation: operation, step: step)
+                }
+            }
+        case .writer:
+            guard let target = operation.to else { return }
+            try await withTimeout(.seconds(10)) { [actions] in try await actions.moveWriterEndpoint(to: target) }
+            record(
+                "writer-moved", "the writer endpoint leads to \(target)", region: target, operation: operation,
+                step: step)
+        case .traffic:
+            guard let target = operation.to else { return }
+            for region in state.regions {
+                let dial: TrafficDial =
+                    region == operation.from && operation.kind == .failover
+                    ? .off
+                    : (state.drained.contains(region)
+                        ? .off : (region == target || dials[region] != .off ? .full : .off))
+                if region == operation.from || region == target {
+                    try await withTimeout(.seconds(5)) { [traffic] in
+                        try await traffic.setTrafficDial(dial, for: region)
+                    }
+                    dials[region] = dial
+                    record("traffic-dial", "\(region) dial → \(dial)", region: region, operation: operation, step: step)
+                }
+            }
+            if operation.kind == .switchover {
+                // The former primary becomes a standby of the new one right away: it has nothing the new one lacks.
+                try await replication.rejoin(operation.from)
+                state.awaitingRejoin.removeAll { $0 == operation.from }
+                healthyRounds[operation.from] = 0
+                record(
+                    "rejoined", "\(operation.from) streams from \(target) as a standby", region: operation.from,
+                    operation: operation, step: step)
+            }
+        case .done:
+            return
+        }
+    }
+
+    /// Fence: no more leases for the old primary's region; wait until every lease it held has surely ended (or
+    /// its writers are confirmed stopped). A switchover also makes the old primary's database refuse writes,
+    /// which must succeed; a failover tries that and goes on when the database cannot be reached.
+    func fence(_ operation: inout FailoverOperation) async throws {
+        let from = operation.from
+        if operation.kind == .switchover {
+            try await withTimeout(.seconds(10)) { [actions] in try await actions.fenceDatabase(from) }
+            record(
+                "database-fenced", "\(operation.from)'s database refuses writes", region: operation.from,
+                operation: operation, step: .fence)
+            return
+        }
+        let fencedDatabase =
+            (try? await withTimeout(settings.probeTimeout * 2) { [actions] in
+                try await actions.fenceDatabase(from)
+            }) != nil
+        if fencedDatabase {
+            record(
+                "database-fenced", "\(from)'s database refuses writes", region: from, operation: operation, step: .fence
+            )
+        }
+        let waitStarted = ContinuousClock.now
+        while true {
+            if ledger.surelyExpired(at: .now) {
+                record(
+                    "lease-expired", "every lease \(from) held has surely ended (duration + clock margin)",
+                    region: from, operation: operation, step: .fence,
+                    details: ["waitedMilliseconds": String(waitStarted.duration(to: .now).wholeMilliseconds)])
+                return
+            }
+            if await actions.writersStopped(in: from) {
+                record(
+                    "writers-stopped", "every process of \(from) that could write is confirmed stopped", region: from,
+                    operation: operation, step: .fence)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Select: the standby with the highest replayed LSN (or the requested one), within the lag bound; a
+    /// switchover first waits until the target has replayed everything the old primary wrote.
+    func select(_ operation: inout FailoverOperation) async throws {
+        let excluded = Set(state.awaitingRejoin + [operation.from])
+        if operation.kind == .switchover, let target = operation.to {
+            let primaryLSN = try await currentLSN(of: operation.from)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while true {
+                let probe = await prober.probe(target, vantage: "controller").database
+                if let replayed = probe?.replayedLSN, replayed >= primaryLSN {
+                    record(
+                        "caught-up",
+                        "\(target) has replayed \(replayed) ≥ \(operation.from)'s last position \(primaryLSN)",
+                        region: target, operation: operation, step: .select)
+                    return
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw FailoverError(
+                        .refused, "\(target) did not replay \(primaryLSN) within 30 s; switchover abandoned")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        var standbys: [RegionName: DatabaseProbe?] = [:]
+        await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
+            for region in state.regions where !excluded.contains(region) {
+                group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
+            }
+            for await (region, probe) in group { standbys[region] = probe }
+        }
+        let (chosen, lag) = try CandidateSelection.select(
+            standbys: standbys, excluded: excluded, requested: operation.to, oldPrimaryLSN: lastPrimaryLSN,
+            maxLag: settings.maxLagOnFailover, force: operation.force, priority: state.regions)
+        operation.to = chosen
+        record(
+            "selected",
+            "\(chosen) selected: replayed \(standbys[chosen]??.replayedLSN?.description ?? "?"), "
+                + "\(lag.map { "\($0) bytes behind the old primary's last known position" } ?? "old primary's position unknown")",
+            region: chosen, operation: operation, step: .select,
+            details: Dictionary(
+                uniqueKeysWithValues: standbys.map {
+                    ($0.key.rawValue, $0.value?.replayedLSN?.description ?? "unreachable")
+                }))
+    }
+
+    /// The WAL position of `region`'s database now (fencing ends every session, the probe's too: a few tries).
+    func currentLSN(of region: RegionName) async throws -> LogSequenceNumber {
+        for _ in 0..<20 {
+            if let lsn = await prober.probe(region, vantage: "controller").database?.replayedLSN { return lsn }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw FailoverError(.refused, "\(region)'s database does not answer: a switchover needs it; use failover")
+    }
+
+    func performRejoin(_ operation: inout FailoverOperation) async throws {
+        try await replication.rejoin(operation.from)
+        state.awaitingRejoin.removeAll { $0 == operation.from }
+        healthyRounds[operation.from] = 0
+        record(
+            "rejoined", "\(operation.from) streams from \(state.primary) as a standby", region: operation.from,
+            operation: operation, step: nil)
+    }
+
+    func finish(_ operation: FailoverOperation) async {
+        state.operation = nil
+        if operation.kind == .failover { state.lastFailoverAt = Date() }
+        save()
+        let seconds = Date().timeIntervalSince(operation.startedAt)
+        record(
+            "\(operation.kind.rawValue)-finished",
+            "\(operation.kind.rawValue) \(operation.id) finished in \(String(format: "%.2f", seconds)) s; primary \(state.primary), epoch \(state.epoch)",
+            region: operation.to ?? operation.from, operation: operation,
+            details: ["seconds": String(format: "%.3f", seconds)])
+        if operation.kind != .rejoin {
+            await setAlarm("failover", .ok, reason: "\(operation.kind.rawValue) \(operation.id) finished")
+            metrics.failoverFinished(operation.kind.rawValue)
+        }
+    }
+
+    // MARK: Requests from people (drctl)
+
+    /// `drctl failover --to REGION [--force]`: the same plan as the automatic one. Continues a blocked failover.
+    public func requestFailover(to target: RegionName, force: Bool) async throws -> FailoverOperation {
+        guard state.regions.contains(target) else {
+            throw FailoverError(
+                .unknownRegion,
+                "no region '\(target)' (regions: \(state.regions.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if var operation = state.operation {
+            guard operation.kind == .failover, operation.step <= .select else {
+                throw FailoverError(
+                    .refused,
+                    "\(operation.kind.rawValue) \(operation.id) is in progress at step \(operation.step.rawValue)")
+            }
+            operation.to = target
+            operation.force = operation.force || force
+            operation.step = max(operation.step, .fence)
+            state.operation = operation
+            save()
+            record(
+                "failover-continued", "manual: fail over to \(target)\(force ? " (forced)" : "")", region: target,
+                operation: operation)
+            if !executing { startExecuting() }
+            return operation
+        }
+        guard target != state.primary else { throw FailoverError(.refused, "\(target) already holds the primary") }
+        // Refuse before fencing anything when the target cannot qualify.
+        let excluded = Set(state.awaitingRejoin + [state.primary])
+        let probe = await prober.probe(target, vantage: "controller").database
+        _ = try CandidateSelection.select(
+            standbys: [target: probe], excluded: excluded, requested: target, oldPrimaryLSN: lastPrimaryLSN,
+            maxLag: settings.maxLagOnFailover, force: force)
+        let operation = FailoverOperation(
+            id: Self.operationID(), kind: .failover, from: state.primary, to: target, force: force, step: .fence,
+            startedAt: Date(), trigger: "manual")
+        state.operation = operation
+        save()
+        record(
+            "failover-started", "manual failover to \(target)\(force ? " (forced)" : "")", region: state.primary,
+            operation: operation)
+        await setAlarm("failover", .alarm, reason: "failover \(operation.id) started by an operator")
+        if !executing { startExecuting() }
+        return operation
+    }
+
+    /// `drctl switchover --to REGION`: planned, zero loss.
+    public func requestSwitchover(to target: RegionName) async throws -> FailoverOperation {
+        guard state.regions.contains(target) else { throw FailoverError(.unknownRegion, "no region '\(target)'") }
+        guard state.operation == nil else {
+            throw FailoverError(.refused, "\(state.operation!.kind.rawValue) \(state.operation!.id) is in progress")
+        }
+        guard target != state.primary else { throw FailoverError(.refused, "\(target) already holds the primary") }
+        guard !state.awaitingRejoin.contains(target) else {
+            throw FailoverError(.refused, "\(target) awaits rejoin: run drctl rejoin \(target) first")
+        }
+        guard databases[target]?.role == .standby else {
+            throw FailoverError(.refused, "\(target)'s database is not a reachable standby")
+        }
+        guard databases[state.primary]?.role == .primary else {
+            throw FailoverError(
+                .refused, "the primary \(state.primary) does not answer: a switchover needs it; use failover")
+        }
+        let operation = FailoverOperation(
+            id: Self.operationID(), kind: .switchover, from: state.primary, to: target, force: false, step: .fence,
+            startedAt: Date(), trigger: "manual")
+        state.operation = operation
+        save()
+        record(
+            "switchover-started", "planned switchover \(state.primary) → \(target)", region: target,
+            operation: operation)
+        if !executing { startExecuting() }
+        return operation
+    }
+
+    /// `drctl rejoin REGION`: a former primary back as a standby.
+    public func requestRejoin(_ region: RegionName) async throws -> FailoverOperation {
+        guard state.regions.contains(region) else { throw FailoverError(.unknownRegion, "no region '\(region)'") }
+        guard state.operation == nil else {
+            throw FailoverError(.refused, "\(state.operation!.kind.rawValue) \(state.operation!.id) is in progress")
+        }
+        guard region != state.primary else {
+            throw FailoverError(.refused, "\(region) holds the primary; it cannot rejoin as a standby")
+        }
+        let operation = FailoverOperation(
+            id: Self.operationID(), kind: .rejoin, from: region, to: nil, force: false, step: .fence, startedAt: Date(),
+            trigger: "manual")
+        state.operation = operation
+        save()
+        record(
+            "rejoin-started", "rejoin \(region) as a standby of \(state.primary)", region: region, operation: operation)
+        if !executing { startExecuting() }
+        return operation
+    }
+
+    public func setMode(_ mode: ControllerMode) {
+        guard mode != state.mode else { return }
+        state.mode = mode
+        save()
+        record("mode-changed", "mode is now \(mode.rawValue)")
+    }
+
+    public func setDrained(_ region: RegionName, _ drained: Bool) throws {
+        guard state.regions.contains(region) else { throw FailoverError(.unknownRegion, "no region '\(region)'") }
+        state.drained.removeAll { $0 == region }
+        if drained { state.drained.append(region) }
+        if !drained { healthyRounds[region] = max(healthyRounds[region] ?? 0, settings.recoveryThreshold) }
+        save()
+        record(
+            drained ? "drained" : "undrained",
+            drained ? "\(region) drained: dial 0 until undrained" : "\(region) undrained", region: region)
+    }
+}

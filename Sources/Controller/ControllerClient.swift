@@ -1,0 +1,118 @@
+import AsyncHTTPClient
+import Failover
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Talks to a running controller's API (what `drctl status`, `failover`, … use).
+public struct ControllerClient: Sendable {
+    public let baseURL: String
+
+    public init(baseURL: String) { self.baseURL = baseURL }
+
+    public func status() async throws -> ControllerStatus {
+        try decode(ControllerStatus.self, try await call(.GET, "/v1/status"))
+    }
+
+    public func events(after sequence: Int = 0) async throws -> [TimelineEvent] {
+        try TimelineFile.decode(try await call(.GET, "/v1/events?after=\(sequence)"))
+    }
+
+    public func failover(to region: RegionName, force: Bool) async throws -> FailoverOperation {
+        try decode(
+            FailoverOperation.self, try await call(.POST, "/v1/failover", ["to": region.rawValue, "force": force]))
+    }
+
+    public func switchover(to region: RegionName) async throws -> FailoverOperation {
+        try decode(FailoverOperation.self, try await call(.POST, "/v1/switchover", ["to": region.rawValue]))
+    }
+
+    public func rejoin(_ region: RegionName) async throws -> FailoverOperation {
+        try decode(FailoverOperation.self, try await call(.POST, "/v1/rejoin", ["region": region.rawValue]))
+    }
+
+    public func setMode(_ mode: ControllerMode) async throws {
+        _ = try await call(.POST, "/v1/mode", ["mode": mode.rawValue])
+    }
+
+    public func setDrained(_ region: RegionName, _ drained: Bool) async throws {
+        _ = try await call(.POST, "/v1/drain", ["region": region.rawValue, "drained": drained])
+    }
+
+    public func lease(for region: RegionName) async throws -> LeaseAnswer {
+        try decode(LeaseAnswer.self, try await call(.POST, "/v1/lease", ["region": region.rawValue]))
+    }
+
+    /// Waits until the operation `id` is no longer in progress; returns its events. Throws when it is blocked.
+    public func waitForOperation(_ id: String, timeout: Duration = .seconds(120), onEvent: (TimelineEvent) -> Void)
+        async throws
+    {
+        let deadline = ContinuousClock.now + timeout
+        var seen = 0
+        var printed = Set<Int>()
+        while ContinuousClock.now < deadline {
+            let events = try await events(after: seen)
+            for event in events where event.operation == id && !printed.contains(event.sequence) {
+                printed.insert(event.sequence)
+                onEvent(event)
+                if event.kind.hasSuffix("-blocked") { throw FailoverError(.refused, event.message) }
+                if event.kind.hasSuffix("-finished") && event.step == nil { return }
+            }
+            seen = events.last?.sequence ?? seen
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw FailoverError(.providerFailure, "operation \(id) did not finish within \(timeout)")
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: data)
+    }
+
+    struct AnyEncodable: Encodable {
+        let value: [String: any Sendable]
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for (key, value) in value {
+                if let bool = value as? Bool {
+                    try container.encode(bool, forKey: Key(key))
+                } else if let text = value as? String {
+                    try container.encode(text, forKey: Key(key))
+                }
+            }
+        }
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ string: String) { stringValue = string }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+    }
+
+    private func call(_ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]? = nil) async throws -> Data
+    {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(AnyEncodable(value: body))))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        } catch {
+            throw FailoverError(
+                .providerFailure, "the controller at \(baseURL) does not answer (\(error)); is it running?")
+        }
+        let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
+        guard (200..<300).contains(response.status.code) else {
+            let detail =
+                (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["detail"] as? String
+                ?? "HTTP \(response.status.code)"
+            throw FailoverError(response.status.code == 404 ? .unknownRegion : .refused, detail)
+        }
+        return data
+    }
+}

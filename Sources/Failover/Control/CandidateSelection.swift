@@ -1,0 +1,53 @@
+/// Invariant 3: failover promotes the standby with the highest replayed LSN, and refuses one that lags the old
+/// primary's last known position by more than `maxLagOnFailover` unless forced.
+public enum CandidateSelection {
+    /// Picks the best candidate among `standbys` (region → its database, nil when unreachable), or checks
+    /// `requested`. `excluded` regions (former primaries awaiting rejoin) never qualify. Between standbys at the
+    /// same position, the one listed first in `priority` (the deployment's region order) wins.
+    public static func select(
+        standbys: [RegionName: DatabaseProbe?], excluded: Set<RegionName>, requested: RegionName?,
+        oldPrimaryLSN: LogSequenceNumber?, maxLag: UInt64, force: Bool, priority: [RegionName] = []
+    ) throws(FailoverError) -> (region: RegionName, lagBytes: UInt64?) {
+        let rank = { (region: RegionName) in priority.firstIndex(of: region) ?? priority.count }
+        let reachable = standbys.compactMap { region, probe -> (RegionName, LogSequenceNumber)? in
+            guard !excluded.contains(region), let probe, probe.role == .standby, let lsn = probe.replayedLSN
+            else { return nil }
+            return (region, lsn)
+        }
+        let chosen: (RegionName, LogSequenceNumber)
+        if let requested {
+            if excluded.contains(requested) {
+                throw FailoverError(
+                    .refused, "\(requested) is a former primary awaiting rejoin; rejoin it, then switch over to it")
+            }
+            guard let match = reachable.first(where: { $0.0 == requested }) else {
+                throw FailoverError(.refused, "\(requested) is not a reachable standby")
+            }
+            chosen = match
+            if !force, let best = reachable.max(by: { $0.1 < $1.1 }), best.1 > match.1 {
+                throw FailoverError(
+                    .refused,
+                    "\(requested) has replayed \(match.1), behind \(best.0) at \(best.1); "
+                        + "fail over to \(best.0) or pass --force")
+            }
+        } else {
+            // Highest LSN first; equal positions by priority, then by name, so the choice is deterministic.
+            guard
+                let best = reachable.max(by: { a, b in
+                    a.1 == b.1 ? (rank(a.0), a.0) > (rank(b.0), b.0) : a.1 < b.1
+                })
+            else {
+                throw FailoverError(.refused, "no reachable standby to promote")
+            }
+            chosen = best
+        }
+        let lag = oldPrimaryLSN.map { $0.bytes(after: chosen.1) }
+        if let lag, lag > maxLag, !force {
+            throw FailoverError(
+                .refused,
+                "\(chosen.0) lags the old primary by \(lag) bytes, more than max-lag-on-failover (\(maxLag)); "
+                    + "writes would be lost: pass --force to accept that")
+        }
+        return (chosen.0, lag)
+    }
+}

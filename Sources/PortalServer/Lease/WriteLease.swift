@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import Failover
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The portal's write lease (DESIGN.md invariant 1): whether this portal may write now, from the controller's
+/// last answer. Without a controller URL every write is allowed (a single-region deployment).
+public final class WriteLease: Sendable {
+    private let holder = Mutex(WriteLeaseHolder<ContinuousClock.Instant>())
+    /// Whether a controller decides; false means writes are always allowed.
+    public let required: Bool
+
+    public init(required: Bool) { self.required = required }
+
+    /// Whether a write may start or commit now.
+    public func mayWrite() -> Bool {
+        guard required else { return true }
+        let now = ContinuousClock.now
+        return holder.withLock { $0.mayWrite(at: now) }
+    }
+
+    func record(_ answer: LeaseAnswer, sentAt: ContinuousClock.Instant) {
+        holder.withLock { $0.record(answer, requestSentAt: sentAt) }
+    }
+
+    /// What `/health/region` shows.
+    public struct Report: Encodable, Sendable {
+        /// `not-required`, `unknown` (no answer yet), `held`, `standby` or `fenced`.
+        public var state: String
+        public var writes: String
+        public var primary: String?
+        public var epoch: Int?
+        public var remainingMilliseconds: Int64?
+        public var reason: String?
+    }
+
+    public var report: Report {
+        guard required else {
+            return Report(state: "not-required", writes: "allowed")
+        }
+        let now = ContinuousClock.now
+        return holder.withLock { holder in
+            let state = holder.state(at: now)
+            return Report(
+                state: state.rawValue, writes: holder.mayWrite(at: now) ? "allowed" : "fenced",
+                primary: holder.lastAnswer?.primary.rawValue, epoch: holder.lastAnswer?.epoch,
+                remainingMilliseconds: holder.remaining(at: now)?.wholeMilliseconds,
+                reason: holder.lastAnswer?.reason)
+        }
+    }
+}
+
+/// Asks the controller for the lease every third of its duration (every 200 ms until a first answer). The
+/// lease runs from the moment a request was sent, so a slow answer only shortens it.
+struct WriteLeaseKeeper: Service {
+    let lease: WriteLease
+    let controllerURL: String
+    let region: String
+    let logger: Logger
+
+    func run() async throws {
+        var lastDecision: LeaseAnswer.Decision?
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled {
+                var pause = Duration.milliseconds(200)
+                let sentAt = ContinuousClock.now
+                do {
+                    let answer = try await requestLease()
+                    lease.record(answer, sentAt: sentAt)
+                    pause = .milliseconds(max(50, answer.durationMilliseconds / 3))
+                    if answer.decision != lastDecision {
+                        logger.info(
+                            "write lease answer changed",
+                            metadata: [
+                                "decision": "\(answer.decision.rawValue)", "primary": "\(answer.primary)",
+                                "epoch": "\(answer.epoch)",
+                            ])
+                        lastDecision = answer.decision
+                    }
+                } catch {
+                    logger.debug("write lease request failed", metadata: ["error": "\(error)"])
+                }
+                let elapsed = sentAt.duration(to: .now)
+                if elapsed < pause { try? await Task.sleep(for: pause - elapsed) }
+            }
+        } onGracefulShutdown: {
+        }
+    }
+
+    private func requestLease() async throws -> LeaseAnswer {
+        var request = HTTPClientRequest(url: controllerURL + "/v1/lease")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(["region": region])))
+        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(1000))
+        let body = try await response.body.collect(upTo: 64 * 1024)
+        guard response.status == .ok else { throw LeaseRequestFailed() }
+        return try JSONDecoder().decode(LeaseAnswer.self, from: Data(buffer: body))
+    }
+}
+
+struct LeaseRequestFailed: Error {}

@@ -1,0 +1,324 @@
+import ArgumentParser
+import Controller
+import Edge
+import Failover
+import Foundation
+import Lab
+import Logging
+
+/// `drctl controller`: the DR controller of a lab (started by `drctl lab up`).
+struct ControllerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "controller",
+        abstract: "Run the DR controller of a lab (drctl lab up starts it; run it again after it died).",
+        discussion: """
+            Probes every region from here, from the edge and from every region's agent; grants the primary's write
+            lease; fails over by itself in automatic mode. Its state survives restarts (<dir>/controller/), and a
+            failover it was executing when it stopped is resumed. Settings: <dir>/controller-settings.json.
+            """)
+    @OptionGroup var lab: LabDirectoryOption
+    @Option(help: "Log level: debug, info, warning.") var logLevel: String = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "controller")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let deployment = lab.deployment()
+        let state = try deployment.state()
+        let settingsFile = (deployment.directory as NSString).appendingPathComponent("controller-settings.json")
+        var settings = ControllerSettings()
+        if let data = FileManager.default.contents(atPath: settingsFile) {
+            settings = try JSONDecoder().decode(ControllerSettings.self, from: data)
+        }
+        guard let edge = state.edge else { throw ValidationError("the lab in \(deployment.directory) has no edge") }
+        var targets: [RegionName: LabProber.Target] = [:]
+        for region in state.regions {
+            targets[region.name] = .init(
+                portalURL: "http://127.0.0.1:\(region.ingressPorts[0])", databasePort: region.controlDatabasePort)
+        }
+        let configuration = ControllerConfiguration(
+            directory: (deployment.directory as NSString).appendingPathComponent("controller"),
+            port: state.controller.port, regions: state.regions.map(\.name), initialPrimary: state.primary,
+            settings: settings, agentRegions: state.regions.map(\.name))
+        let replication = LabReplication(deployment: deployment, logger: logger)
+        let controller = try Controller(
+            configuration: configuration,
+            prober: LabProber(targets: targets, timeout: settings.probeTimeout, logger: logger),
+            traffic: EdgeTrafficManager(admin: EdgeAdminClient(baseURL: edge.adminURL, token: edge.adminToken)),
+            replication: replication, actions: replication, logger: logger)
+        try await ControllerServer.run(controller, host: "127.0.0.1", port: state.controller.port, logger: logger)
+    }
+}
+
+extension DRCtl.LabCommand {
+    /// `drctl lab agent --region R`: a region's probe agent (started by `drctl lab up`).
+    struct Agent: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a region's probe agent (started by drctl lab up).", shouldDisplay: false)
+        @OptionGroup var lab: LabDirectoryOption
+        @Option(help: "The region the agent lives in.") var region: String
+
+        func run() async throws {
+            var logger = Logger(label: "agent")
+            logger.logLevel = .info
+            let deployment = lab.deployment()
+            let settingsFile = (deployment.directory as NSString).appendingPathComponent("controller-settings.json")
+            var settings = ControllerSettings()
+            if let data = FileManager.default.contents(atPath: settingsFile) {
+                settings = try JSONDecoder().decode(ControllerSettings.self, from: data)
+            }
+            try await LabAgent.run(
+                deployment: deployment, region: RegionName(region), settings: settings, logger: logger)
+        }
+    }
+}
+
+/// The options every command that talks to a lab's controller shares.
+struct ControllerOptions: ParsableArguments {
+    @OptionGroup var lab: LabDirectoryOption
+
+    func client() throws -> ControllerClient {
+        ControllerClient(baseURL: try lab.deployment().state().controller.url)
+    }
+}
+
+func regionArgument(_ text: String) throws -> RegionName {
+    let region = RegionName(text)
+    guard region.isWellFormed else { throw ValidationError("'\(text)' is not a region name such as eu-west-1") }
+    return region
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Regions, roles, health from each vantage point, lag, lease, dials, mode, alarms, last events.")
+    @OptionGroup var options: ControllerOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let status = try await options.client().status()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            return
+        }
+        print(StatusTable.render(status))
+    }
+}
+
+enum StatusTable {
+    static func render(_ status: ControllerStatus) -> String {
+        var lines: [String] = []
+        let vantages = Array(Set(status.regions.flatMap(\.votes.keys))).sorted { a, b in
+            let order = ["controller": 0, "edge": 1]
+            return (order[a] ?? 2, a) < (order[b] ?? 2, b)
+        }
+        lines.append(
+            "primary \(status.primary)  epoch \(status.epoch)  mode \(status.mode.rawValue)  lease "
+                + (status.lease.holder.map { "\($0) (\(status.lease.remainingMilliseconds) ms left)" } ?? "none")
+                + (status.synchronousCommitSuspended ? "  RPO 0 SUSPENDED" : ""))
+        if let operation = status.operation {
+            lines.append(
+                "operation \(operation.id): \(operation.kind.rawValue) \(operation.from) → "
+                    + "\(operation.to?.rawValue ?? "?") at step \(operation.step.rawValue)")
+        }
+        var rows = [["REGION", "ROLE", "HEALTH", "VOTES", "LAG", "DIAL", "NOTES"]]
+        for region in status.regions {
+            let votes = vantages.map { "\($0)=\(region.votes[$0]?.rawValue ?? "-")" }.joined(separator: " ")
+            var notes: [String] = []
+            if region.drained { notes.append("drained") }
+            if region.awaitingRejoin { notes.append("awaiting rejoin") }
+            if region.readOnly == true { notes.append("read-only") }
+            rows.append([
+                region.name.rawValue, region.role.rawValue, region.condition.rawValue, votes,
+                region.lagBytes.map { "\($0) B" } ?? "-", region.dial.map { "\($0)%" } ?? "-",
+                notes.joined(separator: ", "),
+            ])
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            lines.append(
+                row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+        let alarms = status.alarms.filter { $0.state != .ok }
+        lines.append(
+            "alarms: "
+                + (alarms.isEmpty
+                    ? "all OK"
+                    : alarms.map { "\($0.name) \($0.state.rawValue) (\($0.reason))" }.joined(separator: "; ")))
+        lines.append("last events:")
+        lines += status.recentEvents.map { "  " + $0.line }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "The controller's timeline (every detection, decision and action).")
+    @OptionGroup var options: ControllerOptions
+    @Flag(help: "Keep printing new events.") var follow = false
+    @Flag(help: "One JSON object per line.") var json = false
+
+    func run() async throws {
+        let client = try options.client()
+        var last = 0
+        repeat {
+            for event in try await client.events(after: last) {
+                print(json ? TimelineFile.json(event) : event.line)
+                last = event.sequence
+            }
+            if follow { try await Task.sleep(for: .milliseconds(300)) }
+        } while follow
+    }
+}
+
+struct FailoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failover",
+        abstract: "Unplanned failover to REGION: fence, select, promote, repoint, move the writer, shift traffic.",
+        discussion: """
+            Refused when the target lags the old primary beyond max-lag-on-failover (writes would be lost) unless
+            --force. Continues a failover that the controller holds blocked. Prints each step as it happens.
+            """)
+    @OptionGroup var options: ControllerOptions
+    @Option(help: "The region to promote.") var to: String
+    @Flag(help: "Accept losing the writes the target has not replayed.") var force = false
+
+    func run() async throws {
+        let region = try regionArgument(to)
+        let client = try options.client()
+        let operation = try await client.failover(to: region, force: force)
+        print("failover \(operation.id) started: \(operation.from) → \(region)")
+        try await client.waitForOperation(operation.id) { print($0.line) }
+    }
+}
+
+struct SwitchoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchover",
+        abstract: "Planned switchover to REGION with zero loss; the old primary becomes a standby.")
+    @OptionGroup var options: ControllerOptions
+    @Option(help: "The region to promote.") var to: String
+
+    func run() async throws {
+        let region = try regionArgument(to)
+        let client = try options.client()
+        let operation = try await client.switchover(to: region)
+        print("switchover \(operation.id) started: \(operation.from) → \(region)")
+        try await client.waitForOperation(operation.id) { print($0.line) }
+    }
+}
+
+struct RejoinCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rejoin",
+        abstract: "Bring a former primary back as a standby (pg_rewind, else a fresh pg_basebackup).")
+    @OptionGroup var options: ControllerOptions
+    @Argument(help: "The region to rejoin.") var region: String
+
+    func run() async throws {
+        let name = try regionArgument(region)
+        let client = try options.client()
+        let operation = try await client.rejoin(name)
+        print("rejoin \(operation.id) started: \(name)")
+        try await client.waitForOperation(operation.id) { print($0.line) }
+    }
+}
+
+extension ControllerMode: ExpressibleByArgument {}
+
+struct ModeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mode",
+        abstract: "automatic: the controller fails over by itself; manual: it alarms and a person decides.",
+        discussion: "drctl mode manual is also the Andon cord: no new automatic failover starts.")
+    @OptionGroup var options: ControllerOptions
+    @Argument(help: "automatic or manual.") var mode: ControllerMode
+
+    func run() async throws {
+        try await options.client().setMode(mode)
+        print("mode \(mode.rawValue)")
+    }
+}
+
+struct DrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drain", abstract: "Take a region's traffic away (dial 0) until drctl undrain.")
+    @OptionGroup var options: ControllerOptions
+    @Argument(help: "The region.") var region: String
+
+    func run() async throws {
+        let name = try regionArgument(region)
+        try await options.client().setDrained(name, true)
+        print("\(name) drained")
+    }
+}
+
+struct UndrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undrain", abstract: "Give a drained region its traffic back.")
+    @OptionGroup var options: ControllerOptions
+    @Argument(help: "The region.") var region: String
+
+    func run() async throws {
+        let name = try regionArgument(region)
+        try await options.client().setDrained(name, false)
+        print("\(name) undrained")
+    }
+}
+
+struct FaultCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fault",
+        abstract: "Inject a fault into a lab region, or heal it.",
+        discussion: """
+            Faults: crash (SIGKILL every process of the region), freeze (SIGSTOP), partition (cut every WAN link of
+            the region), slow=200ms (add that one-way latency to every link of the region), db-crash, portal-crash.
+            --heal thaws, restores the links and restarts what was killed.
+            """)
+    @OptionGroup var lab: LabDirectoryOption
+    @Argument(help: "The region.") var region: String
+    @Argument(help: "crash, freeze, partition, slow=200ms, db-crash or portal-crash.") var fault: String?
+    @Flag(help: "Undo every fault of the region.") var heal = false
+
+    func validate() throws {
+        _ = try regionArgument(region)
+        guard (fault == nil) == heal else { throw ValidationError("give a fault or --heal (not both)") }
+        if let fault, Self.parse(fault) == nil {
+            throw ValidationError(
+                "unknown fault '\(fault)': use crash, freeze, partition, slow=200ms, db-crash or portal-crash")
+        }
+    }
+
+    static func parse(_ text: String) -> Fault? {
+        switch text {
+        case "crash": return .crash
+        case "freeze": return .freeze
+        case "partition": return .partition
+        case "db-crash": return .databaseCrash
+        case "portal-crash": return .portalCrash
+        default:
+            guard text.hasPrefix("slow="), let duration = Duration(text: String(text.dropFirst(5))),
+                duration > .zero, duration <= .seconds(10)
+            else { return nil }
+            return .slow(milliseconds: Int(duration.wholeMilliseconds))
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "drctl.fault")
+        logger.logLevel = .warning
+        let injector = LabFaultInjector(deployment: lab.deployment(), logger: logger)
+        let name = RegionName(region)
+        _ = try lab.deployment().state().region(name)
+        if heal {
+            try await injector.heal(name)
+            print("\(name) healed")
+        } else if let fault, let parsed = Self.parse(fault) {
+            try await injector.inject(parsed, into: name)
+            print("\(name): \(parsed) injected")
+        }
+    }
+}
