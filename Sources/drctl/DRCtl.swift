@@ -6,6 +6,6 @@ struct DRCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drctl",
         abstract: "Disaster-recovery control for CustomerPortal: lab, failover, drills, runbook and AWS.",
-        subcommands: [LabCommand.self, EdgeCommand.self, TrafficCommand.self, AWSCommand.self]
+        subcommands: [LabCommand.self, EdgeCommand.self, TrafficCommand.self, AWSCommand.self, RunbookCommand.self]
     )
 }
