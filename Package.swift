@@ -144,7 +144,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Drills", dependencies: ["Failover"], swiftSettings: swiftSettings),
-        .target(name: "Runbook", dependencies: ["Failover"], swiftSettings: swiftSettings),
+        .target(
+            name: "DRConfiguration",
+            dependencies: ["Failover", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Runbook", dependencies: ["DRConfiguration", "Failover"], swiftSettings: swiftSettings),
         .target(
             name: "AWS",
             dependencies: [
@@ -158,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "drctl",
             dependencies: [
-                "Failover", "Controller", "Edge", "Lab", "Drills", "Runbook", "AWS",
+                "Failover", "Controller", "Edge", "Lab", "Drills", "DRConfiguration", "Runbook", "AWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -194,6 +199,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AWSTests", dependencies: ["AWS"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RunbookTests", dependencies: ["DRConfiguration", "Runbook", "Failover"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EdgeTests",
             dependencies: [
