@@ -34,6 +34,13 @@ import Testing
         #expect(failing.summary.contains("rpo 1 lost ≤ 0 ✗"))
     }
 
+    @Test func overviewHasOneSummaryLinePerScenario() throws {
+        let reports = [try Self.report(), try Self.report(planted: true)]
+        let overview = DrillReport.overview(reports)
+        #expect(overview.hasPrefix("# Drills: 1 of 2 passed\n"))
+        #expect(overview.components(separatedBy: "\n- region-crash (sync): ").count == 3)
+    }
+
     @Test func markdownHoldsTheSummaryFindingsAndTimeline() throws {
         let report = try Self.report(planted: true)
         let markdown = report.markdown()

@@ -40,6 +40,35 @@ public struct RequestCounts: Codable, Hashable, Sendable {
     /// Errors per request sent, 0 to 1.
     public var errorRate: Double { sent == 0 ? 0 : Double(errors) / Double(sent) }
 
+    enum CodingKeys: String, CodingKey {
+        case sent, ok, failed, indeterminate, shed, regions, latency, errors, errorRate
+    }
+
+    /// Reads the counts; `errors` and `errorRate` are derived, so they are written but not read.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sent = try container.decode(Int.self, forKey: .sent)
+        ok = try container.decode(Int.self, forKey: .ok)
+        failed = try container.decode(Int.self, forKey: .failed)
+        indeterminate = try container.decode(Int.self, forKey: .indeterminate)
+        shed = try container.decode(Int.self, forKey: .shed)
+        regions = try container.decode([String: Int].self, forKey: .regions)
+        latency = try container.decodeIfPresent(LatencySummary.self, forKey: .latency)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sent, forKey: .sent)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(failed, forKey: .failed)
+        try container.encode(indeterminate, forKey: .indeterminate)
+        try container.encode(shed, forKey: .shed)
+        try container.encode(regions, forKey: .regions)
+        try container.encodeIfPresent(latency, forKey: .latency)
+        try container.encode(errors, forKey: .errors)
+        try container.encode(errorRate, forKey: .errorRate)
+    }
+
     mutating func count(_ operation: DrillOperation, into histogram: inout Histogram<UInt64>) {
         switch operation.outcome {
         case .shed:

@@ -26,6 +26,14 @@ extension DrillReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The summary lines of several scenarios (`drctl drill --scenario all`), and how many passed, as Markdown.
+    public static func overview(_ reports: [DrillReport]) -> String {
+        let passed = reports.count { $0.passed }
+        var lines = ["# Drills: \(passed) of \(reports.count) passed", ""]
+        lines += reports.map { "- \($0.summary)" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     private func requestsSection() -> [String] {
         var lines = ["## Requests", ""]
         let total = measures.total

@@ -35,7 +35,7 @@ struct SVGChart {
     let height = 260.0
     let left = 64.0
     let right = 16.0
-    let top = 34.0
+    let top = 46.0
     let bottom = 34.0
 
     var plotWidth: Double { width - left - right }
@@ -118,14 +118,20 @@ struct SVGChart {
             }
         }
 
-        for marker in markers where marker.time >= 0 && marker.time <= Double(count) {
-            let markerX = Self.fixed(x(marker.time))
+        // Labels of markers close together go on separate rows, so that none hides another.
+        var rowEnds = [-Double.infinity, -Double.infinity]
+        for marker in markers.sorted(by: { $0.time < $1.time }) where marker.time >= 0 && marker.time <= Double(count) {
+            let markerX = x(marker.time)
+            let halfWidth = Double(marker.label.count) * 3.5 + 2
+            let row = rowEnds.firstIndex { markerX - halfWidth >= $0 } ?? 0
+            rowEnds[row] = markerX + halfWidth
             svg.append(
                 "<g class=\"marker\"><title>\(Self.escape(marker.title))</title>"
-                    + "<line x1=\"\(markerX)\" y1=\"\(top)\" x2=\"\(markerX)\" y2=\"\(height - bottom)\" "
+                    + "<line x1=\"\(Self.fixed(markerX))\" y1=\"\(top - 2 - Double(row) * 12)\" "
+                    + "x2=\"\(Self.fixed(markerX))\" y2=\"\(height - bottom)\" "
                     + "stroke=\"\(marker.color)\" stroke-dasharray=\"4 3\"/>"
-                    + "<text x=\"\(markerX)\" y=\"\(top - 4)\" fill=\"\(marker.color)\" class=\"marker-label\" "
-                    + "text-anchor=\"middle\">\(Self.escape(marker.label))</text></g>")
+                    + "<text x=\"\(Self.fixed(markerX))\" y=\"\(top - 4 - Double(row) * 12)\" fill=\"\(marker.color)\" "
+                    + "class=\"marker-label\" text-anchor=\"middle\">\(Self.escape(marker.label))</text></g>")
         }
 
         var legendX = width - right

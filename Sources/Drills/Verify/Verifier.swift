@@ -58,6 +58,7 @@ public struct Verifier: Sendable {
             logger.warning("no consistency token: reads may come from a lagging standby")
         }
         let accounts = history.customerExpectations().filter(\.mayExist)
+        logger.info("verifying", metadata: [DrillLogKey.accounts: "\(accounts.count)"])
         var observations = Observations()
         await withTaskGroup(of: AccountObservation.self) { group in
             var next = 0

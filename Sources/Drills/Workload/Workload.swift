@@ -18,6 +18,7 @@ public final class Workload<C: Clock>: Sendable where C.Duration == Duration {
     private let httpClient: HTTPClient?
     private let logger: Logger
     private let stopRequested = Mutex(false)
+    private let hasRun = Mutex(false)
 
     /// A workload reading time from `clock`. Without `httpClient` it makes its own (with a connection pool as
     /// large as `maxInFlight`) and shuts it down at the end; a given client must allow as many connections.
@@ -33,9 +34,16 @@ public final class Workload<C: Clock>: Sendable where C.Duration == Duration {
         self.logger = logger
     }
 
-    /// Runs the warm-up and the open loop, and returns the history. Throws only when the warm-up could sign up
-    /// no customer at all (the base URL is wrong, or the system is down from the start).
+    /// Runs the warm-up and the open loop, and returns the history. Throws only when called a second time, or
+    /// when the warm-up could sign up no customer at all (the base URL is wrong, or the system is down).
     public func run() async throws -> DrillHistory {
+        let firstRun = hasRun.withLock { ran in
+            defer { ran = true }
+            return !ran
+        }
+        guard firstRun else {
+            throw DrillError(.invalidArgument, "a workload runs once; make a new one for another run")
+        }
         let client = httpClient ?? Self.makeClient(configuration)
         let portal = PortalClient(http: client, baseURL: configuration.baseURL, timeout: configuration.requestTimeout)
         await state.begin()
@@ -97,7 +105,9 @@ public final class Workload<C: Clock>: Sendable where C.Duration == Duration {
                 if started < configuration.customers && !isStopped { startOne() }
             }
         }
-        if await state.signedUpCustomers == 0 {
+        let customers = await state.signedUpCustomers
+        logger.info("warm-up done", metadata: [DrillLogKey.customers: "\(customers)"])
+        if customers == 0 {
             let reason = await state.firstError ?? "no answer"
             throw DrillError(
                 .invalidArgument, "\(configuration.baseURL) accepted no sign-up during the warm-up (\(reason))")
@@ -110,10 +120,12 @@ public final class Workload<C: Clock>: Sendable where C.Duration == Duration {
         let begin = clock.now
         let interval = Duration.seconds(1 / configuration.rate)
         let end = begin.advanced(by: configuration.duration)
-        logger.debug("open loop", metadata: ["rate": "\(configuration.rate)"])
+        logger.info(
+            "open loop",
+            metadata: [DrillLogKey.rate: "\(configuration.rate)", DrillLogKey.baseURL: "\(configuration.baseURL)"])
         await withDiscardingTaskGroup { group in
             var tick = 0
-            while !isStopped {
+            while !isStopped && !Task.isCancelled {
                 let due = begin.advanced(by: interval * tick)
                 guard due < end else { break }
                 // A missed tick is sent at once: the load does not wait for the system.
@@ -125,6 +137,8 @@ public final class Workload<C: Clock>: Sendable where C.Duration == Duration {
                 group.addTask { await state.complete(request, await portal.send(request)) }
             }
         }
+        let sent = await state.currentProgress().sent
+        logger.info("open loop ended", metadata: [DrillLogKey.sent: "\(sent)"])
     }
 
     static func makeClient(_ configuration: WorkloadConfiguration) -> HTTPClient {
