@@ -29,6 +29,9 @@ import Testing
             #expect(sent.count >= 20)
             let unexpected = sent.filter { $0.outcome != .ok }
             #expect(unexpected.isEmpty, "\(unexpected)")
+            // Open loop: every tick of rate × duration is either sent or recorded as shed, after the warm-up's
+            // sign-up and login of each customer.
+            #expect(history.operations.count == 2 * configuration.customers + configuration.plannedRequests)
             let kinds = Set(sent.map(\.kind))
             #expect(kinds.isSuperset(of: [.signUp, .logIn, .readProfile, .updateProfile]), "\(kinds)")
             #expect(await workload.progress().inFlight == 0)

@@ -5,13 +5,15 @@ import Logging
 /// Reads the final state of every account in a history through the API, after recovery, and returns the
 /// observations the checker needs.
 ///
-/// For each account it presents every refresh token that must work or must be refused; for a deleted account
-/// it tries to sign the address up again (201: still gone, 409: back); otherwise it logs in with the password
-/// the history says is current (later changes of unknown outcome first), reads `GET /v1/me`, and tries every
-/// replaced password as the current password of a password change to that same password. That last probe,
-/// unlike a failed login, does not count towards the portal's per-address login throttle, which a drill's
-/// single client address would soon reach. The probes change state (sessions rotate, a deleted address is
-/// taken again), so verify a history once, at the end of a drill.
+/// For each account it presents every refresh token that must work or must be refused. Whether an account
+/// whose sign-up or deletion has an unknown outcome exists (or a deleted one is back) it tells by signing the
+/// address up again: 201 gone, 409 there. It finds the current password among the candidates (later changes of
+/// unknown outcome first, then the latest acknowledged one), reads `GET /v1/me`, and tries every replaced
+/// password. Passwords are tried as the current password of a password change, in a session that still
+/// works, and only without one by logging in: a refused login counts towards the portal's per-address login
+/// throttle, which a drill's single client address would soon reach; a refused password change does not.
+/// The probes change state (sessions rotate, a deleted address is taken again), so verify a history once,
+/// at the end of a drill.
 public struct Verifier: Sendable {
     /// The settings of a verification run.
     public struct Configuration: Sendable {
@@ -115,43 +117,75 @@ struct AccountProbe: Sendable {
             }
         }
 
-        // Sessions first: the password probes below end every other session of the account.
+        // Sessions first: the password probes below end every other session of the account. A live session
+        // that still works gives an access token, with which passwords are tried without failed logins.
+        var access: String?
         for token in expected.revokedSessions.map(\.value) + expected.liveSessions.map(\.value) {
             let reply = await send(.post, "/v1/sessions/refresh", body: ["refreshToken": token])
             observation.refreshProbes[token] = Self.result(
                 reply, refusal: ["invalid-refresh-token", "refresh-token-reused"])
+            if reply?.status == 200, let token = reply?["accessToken"] { access = token }
         }
 
-        if case .acknowledged = expected.deletion {
+        switch expected.deletion {
+        case .acknowledged:
             observation.exists = await addressTaken(expected.email, send: send)
             return observation
+        case .maybe:
+            // Whether it exists decides everything else; asking costs no failed login.
+            observation.exists = await addressTaken(expected.email, send: send)
+            guard observation.exists == true else { return observation }
+        case .none:
+            if expected.acknowledgedSignUps.isEmpty {
+                observation.exists = await addressTaken(expected.email, send: send)
+                guard observation.exists == true else { return observation }
+            }
         }
 
-        var session: (access: String, token: String?)?
-        for password in expected.loginCandidates {
-            guard let reply = await send(.post, "/v1/sessions", body: ["email": expected.email, "password": password])
-            else { break }
-            if reply.status == 200, let access = reply["accessToken"] {
-                observation.workingPassword = password
-                session = (access, reply.consistencyToken)
-                break
-            }
-            if reply.problem == "invalid-credentials" {
-                observation.refusedPasswords.append(password)
-            } else {
-                observation.notes.append("login answered \(reply.status) \(reply.problem ?? "")")
-                break
+        // The current password: tried as the current password of a change to itself, in a session that
+        // works, else by logging in (a refused login counts towards the portal's throttle).
+        var decided = false
+        if let session = access {
+            decided = true
+            for candidate in expected.loginCandidates {
+                let reply = await send(
+                    .post, "/v1/me/password", body: ["currentPassword": candidate, "newPassword": candidate],
+                    bearer: session)
+                switch Self.result(reply, refusal: ["invalid-credentials"]) {
+                case .accepted: observation.workingPassword = candidate
+                case .rejected: observation.refusedPasswords.append(candidate)
+                case .inconclusive: decided = false
+                }
+                if observation.workingPassword != nil || !decided { break }
             }
         }
-        guard let session, let working = observation.workingPassword else {
-            if !expected.loginCandidates.isEmpty && observation.refusedPasswords.count == expected.loginCandidates.count
-            {
+        if !decided {
+            observation.refusedPasswords = []
+            access = nil
+            for candidate in expected.loginCandidates {
+                let body = ["email": expected.email, "password": candidate]
+                guard let reply = await send(.post, "/v1/sessions", body: body) else { break }
+                if reply.status == 200, let token = reply["accessToken"] {
+                    observation.workingPassword = candidate
+                    access = token
+                    break
+                }
+                guard reply.problem == "invalid-credentials" else {
+                    observation.notes.append("login answered \(reply.status) \(reply.problem ?? "")")
+                    break
+                }
+                observation.refusedPasswords.append(candidate)
+            }
+        }
+        guard let session = access, let working = observation.workingPassword else {
+            let allRefused = observation.refusedPasswords.count == expected.loginCandidates.count
+            if observation.exists == nil, !expected.loginCandidates.isEmpty, allRefused {
                 observation.exists = await addressTaken(expected.email, send: send)
             }
             return observation
         }
         observation.exists = true
-        if let me = await send(.get, "/v1/me", bearer: session.access), me.status == 200 {
+        if let me = await send(.get, "/v1/me", bearer: session), me.status == 200 {
             observation.accountID = me["id"]
             observation.displayName = me["displayName"]
         } else {
@@ -159,8 +193,7 @@ struct AccountProbe: Sendable {
         }
         for replaced in expected.replacedPasswords.map(\.value) where replaced != working {
             let reply = await send(
-                .post, "/v1/me/password", body: ["currentPassword": replaced, "newPassword": working],
-                bearer: session.access)
+                .post, "/v1/me/password", body: ["currentPassword": replaced, "newPassword": working], bearer: session)
             observation.replacedPasswordProbes[replaced] = Self.result(reply, refusal: ["invalid-credentials"])
         }
         if let admin = configuration.adminToken {

@@ -119,17 +119,15 @@ public final class Workload<C: Clock>: Sendable where C.Duration == Duration {
         await state.beginOpenLoop()
         let begin = clock.now
         let interval = Duration.seconds(1 / configuration.rate)
-        let end = begin.advanced(by: configuration.duration)
+        let ticks = configuration.plannedRequests
         logger.info(
             "open loop",
             metadata: [DrillLogKey.rate: "\(configuration.rate)", DrillLogKey.baseURL: "\(configuration.baseURL)"])
         await withDiscardingTaskGroup { group in
             var tick = 0
-            while !isStopped && !Task.isCancelled {
-                let due = begin.advanced(by: interval * tick)
-                guard due < end else { break }
+            while tick < ticks && !isStopped && !Task.isCancelled {
                 // A missed tick is sent at once: the load does not wait for the system.
-                try? await clock.sleep(until: due, tolerance: nil)
+                try? await clock.sleep(until: begin.advanced(by: interval * tick), tolerance: nil)
                 if isStopped { break }
                 tick += 1
                 let kind = configuration.mix.kind(at: await state.nextFraction())

@@ -52,6 +52,9 @@ public struct WorkloadConfiguration: Sendable {
 
     public init(baseURL: String) { self.baseURL = baseURL }
 
+    /// Requests the open loop offers: `rate` × `duration`, each either sent or recorded as shed.
+    public var plannedRequests: Int { Int((duration.seconds * rate).rounded()) }
+
     /// Rejects a bad value, naming its key.
     public func validate() throws(DrillError) {
         func bad(_ key: String, _ problem: String) -> DrillError { DrillError(.invalidArgument, "\(key): \(problem)") }
