@@ -31,7 +31,7 @@ import Testing
             #expect(unexpected.isEmpty, "\(unexpected)")
             // Open loop: every tick of rate × duration is either sent or recorded as shed, after the warm-up's
             // sign-up and login of each customer.
-            #expect(history.operations.count == 2 * configuration.customers + configuration.plannedRequests)
+            #expect(history.operations.count == 2 * configuration.warmUpCustomers + configuration.plannedRequests)
             let kinds = Set(sent.map(\.kind))
             #expect(kinds.isSuperset(of: [.signUp, .logIn, .readProfile, .updateProfile]), "\(kinds)")
             #expect(await workload.progress().inFlight == 0)

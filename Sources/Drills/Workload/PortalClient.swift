@@ -76,6 +76,8 @@ struct PortalClient: Sendable {
                 })
         } catch let error as NoAnswer {
             return .failure(error)
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            return .failure(NoAnswer(reason: "timeout"))
         } catch {
             return .failure(NoAnswer(reason: Self.describe(error)))
         }

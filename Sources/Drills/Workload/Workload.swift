@@ -100,9 +100,9 @@ public final class Workload<C: Clock>: Sendable where C.Duration == Duration {
                     }
                 }
             }
-            while started < min(configuration.warmUpConcurrency, configuration.customers) { startOne() }
+            while started < min(configuration.warmUpConcurrency, configuration.warmUpCustomers) { startOne() }
             while await group.next() != nil {
-                if started < configuration.customers && !isStopped { startOne() }
+                if started < configuration.warmUpCustomers && !isStopped { startOne() }
             }
         }
         let customers = await state.signedUpCustomers

@@ -36,14 +36,16 @@ public struct WorkloadConfiguration: Sendable {
     public var duration: Duration = .seconds(30)
     /// Client locations, sent as `X-Client-Location`; customers are spread evenly over them.
     public var locations: [String] = ["us", "eu", "ap"]
-    /// Customers signed up and logged in during the warm-up; sign-ups in the mix add more.
-    public var customers: Int = 30
+    /// Customers signed up and logged in during the warm-up; sign-ups in the mix add more. A customer sends
+    /// one request at a time, so there must be more customers than requests in flight (rate × latency), or
+    /// ticks find no idle customer and are shed. Nil: `max(30, rate)`, enough for answers within a second.
+    public var customers: Int?
     /// Requests in flight at most; a request that would exceed it is not sent and is recorded as shed.
     public var maxInFlight: Int = 128
     /// A request without an answer by then is abandoned and recorded as indeterminate.
     public var requestTimeout: Duration = .seconds(5)
     /// Sign-ups and logins in flight at once during the warm-up (bcrypt is expensive).
-    public var warmUpConcurrency: Int = 4
+    public var warmUpConcurrency: Int = 8
     public var mix: OperationMix = .standard
     /// Seeds the choice of operations and customers, for a repeatable sequence; random when nil.
     public var seed: UInt64?
@@ -51,6 +53,9 @@ public struct WorkloadConfiguration: Sendable {
     public var runTag: String?
 
     public init(baseURL: String) { self.baseURL = baseURL }
+
+    /// The customers of the warm-up: `customers`, or `max(30, rate)`.
+    public var warmUpCustomers: Int { customers ?? max(30, Int(rate.rounded(.up))) }
 
     /// Requests the open loop offers: `rate` × `duration`, each either sent or recorded as shed.
     public var plannedRequests: Int { Int((duration.seconds * rate).rounded()) }
@@ -66,7 +71,7 @@ public struct WorkloadConfiguration: Sendable {
         guard !locations.isEmpty, locations.allSatisfy({ !$0.isEmpty }) else {
             throw bad("locations", "must name at least one location")
         }
-        guard customers >= 1 else { throw bad("customers", "must be at least 1, not \(customers)") }
+        if let customers, customers < 1 { throw bad("customers", "must be at least 1, not \(customers)") }
         guard maxInFlight >= 1 else { throw bad("maxInFlight", "must be at least 1, not \(maxInFlight)") }
         guard requestTimeout > .zero else { throw bad("requestTimeout", "must be positive") }
         guard warmUpConcurrency >= 1 else { throw bad("warmUpConcurrency", "must be at least 1") }
