@@ -60,6 +60,7 @@ import Testing
         // The first read sent at or after 4.2 s is tick 43 (4.3 s), answered 4 ms later.
         #expect(abs(reads.seconds - 1.304) < 1e-9)
         #expect(abs(try #require(measures.detectionSeconds) - 0.8) < 1e-9)
+        #expect(DrillMeasures.recovery(in: Self.faultedHistory(), after: 3, writes: true) == writes)
     }
 
     @Test func noFaultMeansNoRecoveryFigures() {

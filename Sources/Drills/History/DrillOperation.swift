@@ -87,7 +87,7 @@ public struct DrillOperation: Codable, Hashable, Sendable, Identifiable {
     /// Sign-up: the new account's id. Profile read: the id read.
     public var accountID: String?
 
-    /// An operation with its identity; fill the answer with `answer(...)`.
+    /// An operation as recorded; the answer's fields stay nil until there is one.
     public init(
         id: Int, client: Int, location: String, kind: OperationKind, email: String, sent: Double,
         answered: Double? = nil, region: String? = nil, status: Int? = nil, outcome: Outcome = .indeterminate,

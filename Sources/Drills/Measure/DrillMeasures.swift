@@ -146,7 +146,11 @@ public struct DrillMeasures: Codable, Hashable, Sendable {
             } ?? 0
     }
 
-    /// Fault → the first success among requests sent at or after the fault.
+    /// Fault → the first success of a write (or a read) among requests sent at or after `fault`; nil when none.
+    public static func recovery(in history: DrillHistory, after fault: Double, writes: Bool) -> Recovery? {
+        recovery(history.operations, after: fault, writes: writes)
+    }
+
     static func recovery(_ operations: [DrillOperation], after fault: Double, writes: Bool) -> Recovery? {
         operations
             .filter { $0.outcome == .ok && $0.sent >= fault && $0.kind.isWrite == writes && $0.answered != nil }
