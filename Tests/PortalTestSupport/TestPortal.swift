@@ -12,6 +12,9 @@ public struct TestPortal: Sendable {
     public let services: PortalServices
     let client: any TestClientProtocol
 
+    /// The live server's address (`http://127.0.0.1:PORT`), for clients other than the test client.
+    public var baseURL: String { "http://127.0.0.1:\(client.port ?? 0)" }
+
     /// A response, with its body parsed as JSON when it is JSON.
     public struct Reply: Sendable {
         public var status: HTTPResponse.Status
