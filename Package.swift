@@ -147,7 +147,7 @@ let package = Package(
         .target(
             name: "Drills",
             dependencies: [
-                "Failover",
+                "Failover", "Lab", "Controller", "LocalPostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -114,19 +114,14 @@ extension Controller {
                 step: step)
         case .traffic:
             guard let target = operation.to else { return }
-            for region in state.regions {
-                let dial: TrafficDial =
-                    region == operation.from && operation.kind == .failover
-                    ? .off
-                    : (state.drained.contains(region)
-                        ? .off : (region == target || dials[region] != .off ? .full : .off))
-                if region == operation.from || region == target {
-                    try await withTimeout(.seconds(5)) { [traffic] in
-                        try await traffic.setTrafficDial(dial, for: region)
-                    }
-                    dials[region] = dial
-                    record("traffic-dial", "\(region) dial → \(dial)", region: region, operation: operation, step: step)
-                }
+            // The old primary's region takes no traffic now (after a switchover it restarts as a standby); the
+            // traffic policy gives it back once it has been healthy for the recovery threshold.
+            for (region, dial) in [
+                (operation.from, TrafficDial.off), (target, state.drained.contains(target) ? .off : .full),
+            ] {
+                try await withTimeout(.seconds(5)) { [traffic] in try await traffic.setTrafficDial(dial, for: region) }
+                dials[region] = dial
+                record("traffic-dial", "\(region) dial → \(dial)", region: region, operation: operation, step: step)
             }
             if operation.kind == .switchover {
                 // The former primary becomes a standby of the new one right away: it has nothing the new one lacks.

@@ -8,7 +8,8 @@ struct DRCtl: AsyncParsableCommand {
         abstract: "Disaster-recovery control for CustomerPortal: lab, failover, drills, runbook and AWS.",
         subcommands: [
             LabCommand.self, StatusCommand.self, EventsCommand.self, FailoverCommand.self, SwitchoverCommand.self,
-            RejoinCommand.self, ModeCommand.self, DrainCommand.self, UndrainCommand.self, FaultCommand.self,
+            RejoinCommand.self, ModeCommand.self, DrillCommand.self, DrainCommand.self, UndrainCommand.self,
+            FaultCommand.self,
             ControllerCommand.self, EdgeCommand.self, TrafficCommand.self, AWSCommand.self, RunbookCommand.self,
         ]
     )

@@ -23,8 +23,8 @@ import Testing
     }
 
     static let context = DrillContext(
-        scenario: "region-crash", durability: "sync", fault: TimelineEvent(time: 3.0, name: "crash us-east-1"),
-        detectionTime: 3.8, timeline: [TimelineEvent(time: 4.5, name: "promote", detail: "eu-west-1")])
+        scenario: "region-crash", durability: "sync", fault: DrillEvent(time: 3.0, name: "crash us-east-1"),
+        detectionTime: 3.8, timeline: [DrillEvent(time: 4.5, name: "promote", detail: "eu-west-1")])
 
     @Test func perSecondCountsErrorsAndRegionShares() {
         let measures = DrillMeasures(history: Self.faultedHistory(), context: Self.context)
@@ -76,7 +76,7 @@ import Testing
         builder.record(.updateProfile, "a@example.com", .indeterminate, at: 2.5)
         let measures = DrillMeasures(
             history: builder.history,
-            context: DrillContext(scenario: "x", durability: "sync", fault: TimelineEvent(time: 1, name: "crash")))
+            context: DrillContext(scenario: "x", durability: "sync", fault: DrillEvent(time: 1, name: "crash")))
         #expect(measures.writeRecovery == nil)
         #expect(measures.errorsAfterFault == 1)
     }

@@ -58,7 +58,7 @@ import Testing
         builder.record(.updateProfile, "a@example.com", .failed, at: 2)
         let measures = DrillMeasures(
             history: builder.history,
-            context: DrillContext(scenario: "x", durability: "sync", fault: TimelineEvent(time: 1, name: "crash")))
+            context: DrillContext(scenario: "x", durability: "sync", fault: DrillEvent(time: 1, name: "crash")))
         let judgements = try Objectives(parsing: "rto=5s").judge(measures, CheckResult())
         #expect(judgements.first { $0.name == "rto-write" }?.measured == "never")
         #expect(judgements.first { $0.name == "rto-write" }?.passed == false)

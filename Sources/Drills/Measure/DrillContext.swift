@@ -2,7 +2,7 @@ import Foundation
 
 /// One event of the controller's timeline (a detection, a decision, a failover step), placed on the drill's
 /// time axis.
-public struct TimelineEvent: Codable, Hashable, Sendable {
+public struct DrillEvent: Codable, Hashable, Sendable {
     /// Seconds since the drill's start.
     public var time: Double
     /// A short name, such as `region-down` or `promote`.
@@ -31,16 +31,16 @@ public struct DrillContext: Codable, Hashable, Sendable {
     /// `sync`, `async` or `critical-sync`.
     public var durability: String
     /// The fault's name (`crash us-east-1`) and time; nil for a drill without a fault.
-    public var fault: TimelineEvent?
+    public var fault: DrillEvent?
     /// When the failed region was declared down.
     public var detectionTime: Double?
-    public var timeline: [TimelineEvent]
+    public var timeline: [DrillEvent]
     /// Replication lag of each standby region just before the fault, in seconds.
     public var replicationLagBeforeFault: [String: Double]
 
     public init(
-        scenario: String, durability: String, fault: TimelineEvent? = nil, detectionTime: Double? = nil,
-        timeline: [TimelineEvent] = [], replicationLagBeforeFault: [String: Double] = [:]
+        scenario: String, durability: String, fault: DrillEvent? = nil, detectionTime: Double? = nil,
+        timeline: [DrillEvent] = [], replicationLagBeforeFault: [String: Double] = [:]
     ) {
         self.scenario = scenario
         self.durability = durability

@@ -49,8 +49,8 @@ extension DrillReport {
     }
 
     /// The numbered markers: the fault (red), the detection (orange), every timeline event (grey).
-    private var markers: [(marker: SVGChart.Marker, event: TimelineEvent)] {
-        var result: [(SVGChart.Marker, TimelineEvent)] = []
+    private var markers: [(marker: SVGChart.Marker, event: DrillEvent)] {
+        var result: [(SVGChart.Marker, DrillEvent)] = []
         if let fault {
             result.append(
                 (
@@ -60,7 +60,7 @@ extension DrillReport {
                 ))
         }
         if let detection = measures.detectionSeconds, let faultTime = measures.faultTime {
-            let event = TimelineEvent(time: faultTime + detection, name: "detected", detail: "region declared down")
+            let event = DrillEvent(time: faultTime + detection, name: "detected", detail: "region declared down")
             result.append((SVGChart.Marker(time: event.time, label: "D", title: "detected", color: "#d35400"), event))
         }
         for (index, event) in timeline.enumerated() {

@@ -99,10 +99,10 @@ extension DrillReport {
     private func timelineSection() -> [String] {
         var events = timeline
         if let fault {
-            events.append(TimelineEvent(time: fault.time, name: "fault: \(fault.name)", detail: fault.detail))
+            events.append(DrillEvent(time: fault.time, name: "fault: \(fault.name)", detail: fault.detail))
         }
         if let detection = measures.detectionSeconds, let faultTime = measures.faultTime {
-            events.append(TimelineEvent(time: faultTime + detection, name: "detected", detail: ""))
+            events.append(DrillEvent(time: faultTime + detection, name: "detected", detail: ""))
         }
         guard !events.isEmpty else { return [] }
         var lines = ["## Timeline", "", "| time | event | detail |", "| --: | --- | --- |"]

@@ -19,8 +19,8 @@ public struct DrillReport: Codable, Hashable, Sendable {
     /// One line: the scenario, PASS or FAIL, and the figures that decide it.
     public var summary: String
     public var judgements: [Judgement]
-    public var fault: TimelineEvent?
-    public var timeline: [TimelineEvent]
+    public var fault: DrillEvent?
+    public var timeline: [DrillEvent]
     public var replicationLagBeforeFault: [String: Double]
     public var measures: DrillMeasures
     public var check: CheckResult

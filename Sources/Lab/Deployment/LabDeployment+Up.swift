@@ -192,6 +192,22 @@ extension LabDeployment {
                 logFile: path("logs/agent-\(name).log"))
             try state.save()
         }
+        // Every region healthy in the controller's eyes, with a vote from every vantage point (so that each one
+        // has learnt its usual latency before anyone injects a fault).
+        let vantagePoints = state.regions.count + 1
+        try await Self.waitForHTTP(
+            "\(state.controller.url)/v1/status", timeout: configuration.startTimeout,
+            what: "every region healthy by the controller's quorum"
+        ) { body in
+            guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                let regions = json["regions"] as? [[String: Any]]
+            else { return false }
+            return regions.allSatisfy { region in
+                region["condition"] as? String == "healthy"
+                    && ((region["votes"] as? [String: String])?.values.filter { $0 == "healthy" }.count ?? 0)
+                        >= vantagePoints
+            }
+        }
         let primary = try state.region(state.primary)
         for portal in primary.portals {
             try await Self.waitForHTTP(

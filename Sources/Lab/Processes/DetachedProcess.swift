@@ -40,11 +40,34 @@ enum DetachedProcess {
             record.executable, record.arguments ?? [], environment: record.environment ?? [:], logFile: record.logFile)
     }
 
-    /// Sends `signal` to the process and to its process group (a postmaster's group holds its backends).
+    /// Sends `signal` to the process and to every process below it (a postmaster's backends, which keep
+    /// serving their sessions while only the postmaster is stopped).
     static func signal(_ record: LabState.ProcessRecord, _ signal: Int32) {
         guard isRunning(record) || signal == SIGCONT else { return }
-        kill(-record.pid, signal)
-        kill(record.pid, signal)
+        let family = [record.pid] + descendants(of: record.pid)
+        // Stop from the top, so no new child escapes; continue from the bottom.
+        for pid in signal == SIGCONT ? family.reversed() : family { kill(pid, signal) }
+    }
+
+    /// Every process below `pid`, parents before children, from `/proc/*/stat`.
+    static func descendants(of pid: Int32) -> [Int32] {
+        var children: [Int32: [Int32]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(child) }
+        }
+        var result: [Int32] = []
+        var queue = children[pid] ?? []
+        while !queue.isEmpty {
+            let next = queue.removeFirst()
+            result.append(next)
+            queue += children[next] ?? []
+        }
+        return result
     }
 
     /// Whether the recorded process still runs (and is the recorded executable, not a reused pid).

@@ -70,7 +70,8 @@ struct WriteLeaseKeeper: Service {
                 do {
                     let answer = try await requestLease()
                     lease.record(answer, sentAt: sentAt)
-                    pause = .milliseconds(max(50, answer.durationMilliseconds / 3))
+                    // A fenced portal asks again soon: after a switchover it may write again at once.
+                    if answer.decision != .fenced { pause = .milliseconds(max(50, answer.durationMilliseconds / 3)) }
                     if answer.decision != lastDecision {
                         logger.info(
                             "write lease answer changed",
