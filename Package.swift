@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "LabTests",
             dependencies: [
-                "Lab", "Failover", "LocalPostgres", "Controller",
+                "Lab", "Failover", "LocalPostgres", "Controller", "Drills", "Runbook", "DRConfiguration",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
