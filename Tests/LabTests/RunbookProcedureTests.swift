@@ -19,7 +19,9 @@ import Testing
             case .heading(_, let text, _):
                 current = text
             case .step(let step):
-                if let current { found[current, default: []] += (step.commands + step.verifyCommands).filter(\.isDrctl) }
+                if let current {
+                    found[current, default: []] += (step.commands + step.verifyCommands).filter(\.isDrctl)
+                }
             case .commands(let commands):
                 if let current { found[current, default: []] += commands.filter(\.isDrctl) }
             default:
