@@ -213,7 +213,8 @@ extension Controller {
         operation.to = chosen
         record(
             "selected",
-            "\(chosen) selected: replayed \(standbys[chosen]??.replayedLSN?.description ?? "?"), "
+            "\(chosen) selected: received \(standbys[chosen]??.flushedLSN?.description ?? "?"), replayed "
+                + "\(standbys[chosen]??.replayedLSN?.description ?? "?"), "
                 + "\(lag.map { "\($0) bytes behind the old primary's last known position" } ?? "old primary's position unknown")",
             region: chosen, operation: operation, step: .select,
             details: Dictionary(

@@ -15,6 +15,18 @@ import Testing
         #expect(choice.lagBytes == 0)
     }
 
+    @Test func theMostReceivedWALWinsOverTheMostReplayed() throws {
+        // ap-southeast-2 has flushed more (an acknowledged sync commit may be there only) but replayed less.
+        let choice = try CandidateSelection.select(
+            standbys: [
+                "eu-west-1": DatabaseProbe(
+                    role: .standby, replayedLSN: LogSequenceNumber(150), flushedLSN: LogSequenceNumber(150)),
+                "ap-southeast-2": DatabaseProbe(
+                    role: .standby, replayedLSN: LogSequenceNumber(100), flushedLSN: LogSequenceNumber(200)),
+            ], excluded: [], requested: nil, oldPrimaryLSN: LogSequenceNumber(200), maxLag: 0, force: false)
+        #expect(choice.region == "ap-southeast-2")
+    }
+
     @Test func tiesGoToTheFirstRegionByPriority() throws {
         let choice = try CandidateSelection.select(
             standbys: ["eu-west-1": standby(100), "ap-southeast-2": standby(100)], excluded: [], requested: nil,

@@ -98,9 +98,7 @@ import Testing
     }
 
     @Test func repeatedFailuresAreThrottledWithRetryAfterForRealAndUnknownAccounts() async throws {
-        // A stopped clock: on a loaded machine the attempts can take longer than the lock-out itself.
-        let stopped = Date()
-        try await withTestPortal(now: { stopped }) { portal in
+        try await withTestPortal { portal in
             let email = try await portal.signUp()
             for target in [email, "ghost@example.com"] {
                 var statuses: [HTTPResponse.Status] = []
@@ -114,11 +112,14 @@ import Testing
                 }
                 #expect(statuses.prefix(6).allSatisfy { $0 == .unauthorized })
                 #expect(statuses.last == .tooManyRequests)
+                if target == email {
+                    // Even the right password waits while the account is throttled (asked at once: the lock-out
+                    // is short, and the throttle reads the real clock).
+                    let blocked = try await portal.request(
+                        .post, "/v1/sessions", json: ["email": email, "password": TestPortal.password])
+                    #expect(blocked.status == .tooManyRequests)
+                }
             }
-            // Even the right password waits while the account is throttled.
-            let blocked = try await portal.request(
-                .post, "/v1/sessions", json: ["email": email, "password": TestPortal.password])
-            #expect(blocked.status == .tooManyRequests)
         }
     }
 }

@@ -1,5 +1,8 @@
-/// Invariant 3: failover promotes the standby with the highest replayed LSN, and refuses one that lags the old
-/// primary's last known position by more than `maxLagOnFailover` unless forced.
+/// Invariant 3: failover promotes the most advanced standby, and refuses one that lags the old primary's last known
+/// position by more than `maxLagOnFailover` unless forced. "Most advanced" is the WAL it has received and flushed:
+/// promotion replays all of it first, and a synchronous commit was acknowledged once one standby had *flushed* it —
+/// while its replay may trail by seconds (hot-standby query conflicts), so choosing by replayed position could pick
+/// a standby that never received an acknowledged write.
 public enum CandidateSelection {
     /// Picks the best candidate among `standbys` (region → its database, nil when unreachable), or checks
     /// `requested`. `excluded` regions (former primaries awaiting rejoin) never qualify. Between standbys at the
@@ -10,8 +13,9 @@ public enum CandidateSelection {
     ) throws(FailoverError) -> (region: RegionName, lagBytes: UInt64?) {
         let rank = { (region: RegionName) in priority.firstIndex(of: region) ?? priority.count }
         let reachable = standbys.compactMap { region, probe -> (RegionName, LogSequenceNumber)? in
-            guard !excluded.contains(region), let probe, probe.role == .standby, let lsn = probe.replayedLSN
-            else { return nil }
+            guard !excluded.contains(region), let probe, probe.role == .standby else { return nil }
+            let positions = [probe.flushedLSN, probe.replayedLSN].compactMap { $0 }
+            guard let lsn = positions.max() else { return nil }
             return (region, lsn)
         }
         let chosen: (RegionName, LogSequenceNumber)

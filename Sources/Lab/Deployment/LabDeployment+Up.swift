@@ -24,13 +24,7 @@ extension LabDeployment {
         chmod(path("postgres"), 0o755)
 
         // Ports first: the WAN routes lead to them before anything listens.
-        var taken = Set<Int>()
-        let pickPort: () throws -> Int = {
-            while true {
-                let port = try PostgresTools.freePort()
-                if taken.insert(port).inserted { return port }
-            }
-        }
+        let pickPort: () throws -> Int = { try LabPorts.pick() }
         var postgresPorts: [RegionName: Int] = [:]
         var portalPorts: [RegionName: [Int]] = [:]
         for region in configuration.regions {
