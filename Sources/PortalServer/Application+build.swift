@@ -21,7 +21,8 @@ public struct PortalServices: Sendable {
 
     /// Validates the configuration and builds the parts; nothing connects until the clients run.
     public static func make(
-        configuration: PortalConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        configuration: PortalConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        loginGuard: LoginGuard<ContinuousClock> = LoginGuard(clock: ContinuousClock())
     ) async throws -> PortalServices {
         try configuration.validate()
         let urls = try configuration.resolvedDatabaseURLs
@@ -49,7 +50,8 @@ public struct PortalServices: Sendable {
                 reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
                 operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.mayWrite() },
                 logger: logger),
-            hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)), tokens: tokens, now: now, logger: logger)
+            hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)), tokens: tokens, loginGuard: loginGuard,
+            now: now, logger: logger)
         return PortalServices(
             configuration: configuration, accounts: accounts, reader: reader, writer: writer, metrics: metrics,
             writerEndpoint: "\(urls.writer.host):\(urls.writer.port)", writeLease: writeLease)

@@ -300,7 +300,9 @@ import Testing
 
     // 8
     @Test func aSlowRegionLosesTrafficButKeepsItsDatabase() async throws {
-        try await withControllerLab { lab in
+        // Gray-failure sensitivity back to the default; the probe timeout stays long, so the slowed region is
+        // slow, not unreachable.
+        try await withControllerLab({ $0.controllerSettings.slowThreshold = .milliseconds(250) }) { lab in
             let start = try await lab.lastSequence()
             try await lab.faults.inject(.slow(milliseconds: 150), into: "us-east-1")
             try await lab.waitForEvent("traffic-dial", after: start) {

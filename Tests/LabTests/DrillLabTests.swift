@@ -21,6 +21,7 @@ import Testing
         options.bcryptCost = 4
         options.portalExecutable = BuiltProducts.portal
         options.controlExecutable = BuiltProducts.drctl
+        options.controllerSettings = .forTests
         options.historyFile = (folder as NSString).appendingPathComponent("history.jsonl")
         var logger = Logger(label: "drill-test")
         logger.logLevel = .warning

@@ -1,3 +1,4 @@
+import Failover
 import Foundation
 import Lab
 import Logging
@@ -31,6 +32,7 @@ func withLab<T>(
     configuration.bcryptCost = 4
     configuration.portalExecutable = BuiltProducts.portal
     configuration.controlExecutable = BuiltProducts.drctl
+    configuration.controllerSettings = .forTests
     configure(&configuration)
     var logger = Logger(label: "lab-test")
     logger.logLevel = .warning
@@ -88,4 +90,15 @@ func hasExited(_ pid: Int32) async -> Bool {
         try? await Task.sleep(for: .milliseconds(50))
     }
     return false
+}
+
+extension ControllerSettings {
+    /// The whole suite runs labs in parallel on two cores: a probe can take a second for no fault at all. Tests
+    /// that are not about gray failures must not see one there, so probes wait longer and "slow" means much slower.
+    static var forTests: ControllerSettings {
+        var settings = ControllerSettings()
+        settings.probeTimeout = .seconds(2)
+        settings.slowThreshold = .seconds(2)
+        return settings
+    }
 }

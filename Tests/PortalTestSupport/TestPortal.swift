@@ -99,6 +99,7 @@ public func withTestPortal<T: Sendable>(
     configure: (inout PortalConfiguration) -> Void = { _ in },
     logger: Logger? = nil,
     now: @escaping @Sendable () -> Date = { Date() },
+    loginGuard: LoginGuard<ContinuousClock> = LoginGuard(clock: ContinuousClock()),
     _ body: @Sendable (TestPortal) async throws -> T
 ) async throws -> T {
     var configuration = PortalConfiguration()
@@ -117,7 +118,8 @@ public func withTestPortal<T: Sendable>(
             logger.logLevel = .warning
             return logger
         }()
-    let services = try await PortalServices.make(configuration: configuration, logger: logger, now: now)
+    let services = try await PortalServices.make(
+        configuration: configuration, logger: logger, now: now, loginGuard: loginGuard)
     let app = buildApplication(services: services, logger: logger)
     return try await app.test(.live) { client in
         try await body(TestPortal(services: services, client: client))

@@ -32,6 +32,8 @@ public struct DrillRunner: Sendable {
         public var bcryptCost = 10
         public var portalExecutable: String?
         public var controlExecutable: String?
+        /// The controller's settings for a fresh lab.
+        public var controllerSettings = ControllerSettings()
 
         public init(reportDirectory: String) { self.reportDirectory = reportDirectory }
 
@@ -83,6 +85,7 @@ public struct DrillRunner: Sendable {
             configuration.bcryptCost = options.bcryptCost
             configuration.portalExecutable = options.portalExecutable
             configuration.controlExecutable = options.controlExecutable
+            configuration.controllerSettings = options.controllerSettings
             _ = try await deployment.up(configuration)
         }
         do {
