@@ -35,7 +35,16 @@ extension PostgresAccountStore {
         } catch let error as PostgresTransactionError {
             // Errors thrown inside the transaction arrive wrapped; a domain error keeps its meaning.
             if let domain = error.closureError as? AccountsError { throw domain }
-            throw Self.domainError(error.closureError ?? error.commitError ?? error.beginError ?? error)
+            if error.closureError == nil, error.beginError == nil, error.commitError != nil {
+                // The COMMIT was sent and failed: a server that stops while a commit waits for its synchronous
+                // standby ends the session (57P01) although the transaction committed locally, and may have
+                // replicated. The outcome is unknown: never "not done".
+                throw AccountsError(
+                    .storageUnavailable,
+                    "The database stopped while committing; the change may or may not have been made. "
+                        + "Check before retrying.", retryAfter: .seconds(1))
+            }
+            throw Self.domainError(error.closureError ?? error.beginError ?? error)
         } catch let error as AccountsError {
             throw error
         } catch {
@@ -87,6 +96,7 @@ extension PostgresAccountStore {
     }
 
     static func domainError(_ error: any Error) -> AccountsError {
+        // 25006 and 57P0x before a COMMIT mean nothing was written: the portal says so (writes-unavailable).
         if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] {
             // 25006: read_only_sql_transaction (a standby, or a fenced primary); 57P0x: shutting down.
             if state == "25006" || state.hasPrefix("57P") {

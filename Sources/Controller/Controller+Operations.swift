@@ -200,12 +200,26 @@ extension Controller {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
+        // Every standby must be heard: with ANY 1 synchronous standby, an acknowledged write may be on only one
+        // of them. One that does not answer is asked again for a few seconds before the choice is made without it.
         var standbys: [RegionName: DatabaseProbe?] = [:]
-        await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
-            for region in state.regions where !excluded.contains(region) {
-                group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
+        let askUntil = ContinuousClock.now + max(settings.probeTimeout * 5, .seconds(3))
+        repeat {
+            await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
+                for region in state.regions where !excluded.contains(region) && (standbys[region] ?? nil) == nil {
+                    group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
+                }
+                for await (region, probe) in group where probe != nil || standbys[region] == nil {
+                    standbys[region] = probe
+                }
             }
-            for await (region, probe) in group { standbys[region] = probe }
+            if standbys.values.allSatisfy({ $0 != nil }) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < askUntil
+        for (region, probe) in standbys where probe == nil {
+            record(
+                "standby-unreachable", "\(region) did not answer: chosen without it (its WAL, if any, is out of reach)",
+                region: region, operation: operation, step: .select)
         }
         let (chosen, lag) = try CandidateSelection.select(
             standbys: standbys, excluded: excluded, requested: operation.to, oldPrimaryLSN: lastPrimaryLSN,
