@@ -78,7 +78,7 @@ struct DrillCommand: AsyncParsableCommand {
             let text = interactive ? "\r\u{1B}[2K" + line : line + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
-        let outcomes = try await runner.run()
+        let (outcomes, failures) = try await runner.runAll()
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
         if json {
             print(
@@ -90,6 +90,7 @@ struct DrillCommand: AsyncParsableCommand {
             for outcome in outcomes { print("report: \(outcome.files.html)") }
             if let file = options.historyFile { print("history: \(file)") }
         }
-        if outcomes.contains(where: { !$0.report.passed }) { throw ExitCode(1) }
+        for (scenario, reason) in failures { print("- \(scenario.rawValue): DID NOT COMPLETE — \(reason)") }
+        if outcomes.contains(where: { !$0.report.passed }) || !failures.isEmpty { throw ExitCode(1) }
     }
 }

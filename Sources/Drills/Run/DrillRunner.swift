@@ -61,10 +61,23 @@ public struct DrillRunner: Sendable {
         self.progress = progress
     }
 
+    /// Runs every scenario; one that cannot complete (the controller never reports what it waits for, say) is
+    /// listed in `failures` and the others still run.
     public func run() async throws -> [Outcome] {
+        try await runAll().outcomes
+    }
+
+    public func runAll() async throws -> (outcomes: [Outcome], failures: [(DrillScenario, String)]) {
         var outcomes: [Outcome] = []
-        for scenario in options.scenarios { outcomes.append(try await run(scenario)) }
-        return outcomes
+        var failures: [(DrillScenario, String)] = []
+        for scenario in options.scenarios {
+            do { outcomes.append(try await run(scenario)) } catch {
+                if options.scenarios.count == 1 { throw error }
+                progress("[\(scenario.rawValue)] could not complete: \(error)")
+                failures.append((scenario, "\(error)"))
+            }
+        }
+        return (outcomes, failures)
     }
 
     func run(_ scenario: DrillScenario) async throws -> Outcome {
