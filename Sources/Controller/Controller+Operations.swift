@@ -327,10 +327,11 @@ extension Controller {
         guard !state.awaitingRejoin.contains(target) else {
             throw FailoverError(.refused, "\(target) awaits rejoin: run drctl rejoin \(target) first")
         }
-        guard databases[target]?.role == .standby else {
+        // Ask now rather than trust the last probe: right after a rejoin the target has just restarted.
+        guard await currentRole(of: target) == .standby else {
             throw FailoverError(.refused, "\(target)'s database is not a reachable standby")
         }
-        guard databases[state.primary]?.role == .primary else {
+        guard await currentRole(of: state.primary) == .primary else {
             throw FailoverError(
                 .refused, "the primary \(state.primary) does not answer: a switchover needs it; use failover")
         }
@@ -344,6 +345,15 @@ extension Controller {
             operation: operation)
         if !executing { startExecuting() }
         return operation
+    }
+
+    /// The role `region`'s database reports, asked for up to five seconds.
+    func currentRole(of region: RegionName) async -> DatabaseRole? {
+        for _ in 0..<20 {
+            if let role = await prober.probe(region, vantage: "controller").database?.role { return role }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        return nil
     }
 
     /// `drctl rejoin REGION`: a former primary back as a standby.
