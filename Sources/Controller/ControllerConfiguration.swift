@@ -34,6 +34,27 @@ public struct ControllerConfiguration: Sendable {
         self.agentRegions = agentRegions
     }
 
+    /// Notification targets and the paging order, as `drctl lab up --config` writes them for the controller
+    /// (`<lab>/controller-notifications.json`).
+    public struct Notifications: Codable, Sendable {
+        public var webhooks: [String]
+        public var file: String?
+        public var page: [String]
+
+        public init(webhooks: [String], file: String?, page: [String]) {
+            self.webhooks = webhooks
+            self.file = file
+            self.page = page
+        }
+    }
+
+    /// Applies notification targets read from a file.
+    public mutating func apply(_ notifications: Notifications) {
+        webhooks = notifications.webhooks
+        alarmFile = notifications.file
+        page = notifications.page
+    }
+
     var stateFile: String { (directory as NSString).appendingPathComponent("state.json") }
     var timelineFile: String { (directory as NSString).appendingPathComponent("events.jsonl") }
     var resolvedAlarmFile: String { alarmFile ?? (directory as NSString).appendingPathComponent("alarms.jsonl") }

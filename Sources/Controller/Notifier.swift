@@ -47,7 +47,11 @@ struct Notifier: Sendable {
             }
         }
         body.append(0x0A)
-        if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+        if !FileManager.default.fileExists(atPath: file) {
+            try? FileManager.default.createDirectory(
+                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: file, contents: nil)
+        }
         if let handle = FileHandle(forWritingAtPath: file) {
             handle.seekToEndOfFile()
             handle.write(body)

@@ -35,10 +35,15 @@ struct ControllerCommand: AsyncParsableCommand {
             targets[region.name] = .init(
                 portalURL: "http://127.0.0.1:\(region.ingressPorts[0])", databasePort: region.controlDatabasePort)
         }
-        let configuration = ControllerConfiguration(
+        var configuration = ControllerConfiguration(
             directory: (deployment.directory as NSString).appendingPathComponent("controller"),
             port: state.controller.port, regions: state.regions.map(\.name), initialPrimary: state.primary,
             settings: settings, agentRegions: state.regions.map(\.name))
+        let notificationsFile = (deployment.directory as NSString).appendingPathComponent(
+            "controller-notifications.json")
+        if let data = FileManager.default.contents(atPath: notificationsFile) {
+            configuration.apply(try JSONDecoder().decode(ControllerConfiguration.Notifications.self, from: data))
+        }
         let replication = LabReplication(deployment: deployment, logger: logger)
         let controller = try Controller(
             configuration: configuration,

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Controller
+import DRConfiguration
 import Failover
 import Foundation
 import Lab
@@ -46,6 +48,12 @@ extension DRCtl.LabCommand {
             name: .customLong("set"), parsing: .singleValue,
             help: "A controller setting KEY=VALUE, e.g. --set mode=manual --set lease-duration=3s (repeatable).")
         var controllerSettings: [String] = []
+        @Option(
+            name: .customLong("config"),
+            help: ArgumentHelp(
+                "A deployment file (deploy/customer-portal.dr.yaml): its regions, primary, durability, controller "
+                    + "settings, notification targets and paging order replace the flags above."))
+        var config: String?
         @Flag(help: "Print the status as JSON.") var json = false
 
         func settings() throws -> ControllerSettings {
@@ -72,7 +80,46 @@ extension DRCtl.LabCommand {
             configuration.bcryptCost = bcryptCost
             configuration.directory = lab.directory
             configuration.controllerSettings = try settings()
+            var notifications: ControllerConfiguration.Notifications?
+            if let config {
+                let file: Deployment
+                do { file = try Deployment.load(path: config) } catch { throw ValidationError("\(error)") }
+                configuration.regions = file.regions.map(\.name)
+                configuration.primary = file.primaryRegion?.name ?? configuration.regions[0]
+                configuration.durability = Durability(rawValue: file.durability.rawValue) ?? .sync
+                var fileSettings = file.controller
+                for item in controllerSettings {
+                    let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                    if parts.count == 2 { try? fileSettings.apply(key: parts[0], value: parts[1]) }
+                }
+                configuration.controllerSettings = fileSettings
+                // The lab sends nothing off this machine: only loopback webhooks are kept.
+                let loopback = file.notifications.webhooks.filter {
+                    let host = URL(string: $0)?.host
+                    return host == "127.0.0.1" || host == "localhost"
+                }
+                notifications = .init(
+                    webhooks: loopback,
+                    file: file.notifications.file.map {
+                        URL(
+                            fileURLWithPath: $0,
+                            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                        )
+                        .standardizedFileURL.path
+                    },
+                    page: file.pagingOrder.map {
+                        "\($0.position). \($0.contact.name) (\($0.contact.role)) by \($0.channel.rawValue) "
+                            + "\($0.address), after \($0.afterMinutes) min"
+                    })
+            }
             let deployment = lab.deployment()
+            if let notifications {
+                try FileManager.default.createDirectory(atPath: deployment.directory, withIntermediateDirectories: true)
+                try JSONEncoder().encode(notifications).write(
+                    to: URL(
+                        fileURLWithPath: (deployment.directory as NSString)
+                            .appendingPathComponent("controller-notifications.json")))
+            }
             let (_, alreadyRunning) = try await deployment.up(configuration)
             if alreadyRunning && !json { print("a lab is already running in \(deployment.directory):") }
             try await printStatus(deployment, json: json)
