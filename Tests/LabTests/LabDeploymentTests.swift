@@ -146,9 +146,10 @@ import Testing
         var recorded: [Int32] = []
         let deployment = LabDeployment(directory: directory, logger: .init(label: "lab-test"))
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        // Wait until the databases are recorded, then kill drctl in the middle of its start-up.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
+        // Wait until the databases are recorded, then kill drctl in the middle of its start-up (a generous
+        // limit: on a loaded machine start-up is slow; it only guards against a hang).
+        let deadline = ContinuousClock.now + .seconds(180)
+        while ContinuousClock.now < deadline && process.isRunning {
             if let state = try? LabState.load(from: directory),
                 state.regions.contains(where: { $0.postgres.process != nil })
             {

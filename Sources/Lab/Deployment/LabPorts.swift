@@ -12,11 +12,16 @@ enum LabPorts {
     private static let reserved = Mutex(Set<Int>())
 
     /// A port that is free now, in 10000 up to the start of the ephemeral range, not handed out before by this
-    /// process.
+    /// process. Each process draws from its own slice of that range (by pid), so that two processes starting labs
+    /// at once (a test process and a `drctl lab up` it spawned) rarely pick the same port before either binds it.
     static func pick() throws -> Int {
         let upper = ephemeralRangeStart()
-        for _ in 0..<10_000 {
-            let port = Int.random(in: 10_000..<upper)
+        let slices = 8
+        let width = (upper - 10_000) / slices
+        let low = 10_000 + Int(getpid() % Int32(slices)) * width
+        for attempt in 0..<10_000 {
+            // After many tries in the slice (it is crowded), anywhere in the range.
+            let port = attempt < 2_000 ? Int.random(in: low..<(low + width)) : Int.random(in: 10_000..<upper)
             guard reserved.withLock({ $0.insert(port).inserted }) else { continue }
             if isFree(port) { return port }
         }
