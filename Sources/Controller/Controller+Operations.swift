@@ -239,11 +239,20 @@ extension Controller {
 
     /// The WAL position of `region`'s database now (fencing ends every session, the probe's too: a few tries).
     func currentLSN(of region: RegionName) async throws -> LogSequenceNumber {
-        for _ in 0..<20 {
-            if let lsn = await prober.probe(region, vantage: "controller").database?.replayedLSN { return lsn }
-            try await Task.sleep(for: .milliseconds(250))
+        guard let lsn = await answeringDatabase(region)?.replayedLSN else {
+            throw FailoverError(.refused, "\(region)'s database does not answer: a switchover needs it; use failover")
         }
-        throw FailoverError(.refused, "\(region)'s database does not answer: a switchover needs it; use failover")
+        return lsn
+    }
+
+    /// `region`'s database as it answers now, asked for up to five seconds (fencing ends every session, the
+    /// probe's too; a just-rejoined standby is still starting).
+    func answeringDatabase(_ region: RegionName) async -> DatabaseProbe? {
+        for _ in 0..<20 {
+            if let database = await prober.probe(region, vantage: "controller").database { return database }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        return nil
     }
 
     func performRejoin(_ operation: inout FailoverOperation) async throws {
@@ -328,10 +337,10 @@ extension Controller {
             throw FailoverError(.refused, "\(target) awaits rejoin: run drctl rejoin \(target) first")
         }
         // Ask now rather than trust the last probe: right after a rejoin the target has just restarted.
-        guard await currentRole(of: target) == .standby else {
+        guard await answeringDatabase(target)?.role == .standby else {
             throw FailoverError(.refused, "\(target)'s database is not a reachable standby")
         }
-        guard await currentRole(of: state.primary) == .primary else {
+        guard await answeringDatabase(state.primary)?.role == .primary else {
             throw FailoverError(
                 .refused, "the primary \(state.primary) does not answer: a switchover needs it; use failover")
         }
@@ -345,15 +354,6 @@ extension Controller {
             operation: operation)
         if !executing { startExecuting() }
         return operation
-    }
-
-    /// The role `region`'s database reports, asked for up to five seconds.
-    func currentRole(of region: RegionName) async -> DatabaseRole? {
-        for _ in 0..<20 {
-            if let role = await prober.probe(region, vantage: "controller").database?.role { return role }
-            try? await Task.sleep(for: .milliseconds(250))
-        }
-        return nil
     }
 
     /// `drctl rejoin REGION`: a former primary back as a standby.

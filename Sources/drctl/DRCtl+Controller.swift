@@ -24,11 +24,7 @@ struct ControllerCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let deployment = lab.deployment()
         let state = try deployment.state()
-        let settingsFile = (deployment.directory as NSString).appendingPathComponent("controller-settings.json")
-        var settings = ControllerSettings()
-        if let data = FileManager.default.contents(atPath: settingsFile) {
-            settings = try JSONDecoder().decode(ControllerSettings.self, from: data)
-        }
+        let settings = try deployment.controllerSettings()
         guard let edge = state.edge else { throw ValidationError("the lab in \(deployment.directory) has no edge") }
         var targets: [RegionName: LabProber.Target] = [:]
         for region in state.regions {
@@ -66,13 +62,9 @@ extension DRCtl.LabCommand {
             var logger = Logger(label: "agent")
             logger.logLevel = .info
             let deployment = lab.deployment()
-            let settingsFile = (deployment.directory as NSString).appendingPathComponent("controller-settings.json")
-            var settings = ControllerSettings()
-            if let data = FileManager.default.contents(atPath: settingsFile) {
-                settings = try JSONDecoder().decode(ControllerSettings.self, from: data)
-            }
             try await LabAgent.run(
-                deployment: deployment, region: RegionName(region), settings: settings, logger: logger)
+                deployment: deployment, region: RegionName(region), settings: try deployment.controllerSettings(),
+                logger: logger)
         }
     }
 }

@@ -177,7 +177,7 @@ extension LabDeployment {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(configuration.controllerSettings).write(
-            to: URL(fileURLWithPath: path("controller-settings.json")))
+            to: URL(fileURLWithPath: path(Self.controllerSettingsFile)))
         try await startController(control: control, state: &state, timeout: configuration.startTimeout)
         for index in state.regions.indices {
             let name = state.regions[index].name
@@ -209,6 +209,16 @@ extension LabDeployment {
                 what: "the write lease of \(primary.name)"
             ) { body in body.contains("\"held\"") }
         }
+    }
+
+    static let controllerSettingsFile = "controller-settings.json"
+
+    /// The controller settings `up` saved for the controller and the agents (the defaults when there are none).
+    public func controllerSettings() throws -> ControllerSettings {
+        guard let data = FileManager.default.contents(atPath: path(Self.controllerSettingsFile)) else {
+            return ControllerSettings()
+        }
+        return try JSONDecoder().decode(ControllerSettings.self, from: data)
     }
 
     /// Starts the controller (again, after it was stopped or killed) and waits until it answers.
