@@ -174,6 +174,8 @@ let package = Package(
         .executableTarget(
             name: "drctl",
             dependencies: [
+                // Not imported: named so that `swift run drctl` also builds the portal the lab starts.
+                "customer-portal",
                 "Failover", "Controller", "Edge", "Lab", "Drills", "DRConfiguration", "Runbook", "AWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -159,6 +159,9 @@ extension Controller {
             )
         }
         let waitStarted = ContinuousClock.now
+        if !ledger.surelyExpired(at: .now), !(await actions.writersStopped(in: from)) {
+            await prepareLikelyTarget(of: operation)
+        }
         while true {
             if ledger.surelyExpired(at: .now) {
                 record(
@@ -177,6 +180,41 @@ extension Controller {
         }
     }
 
+    /// While the lease runs out, the standby that `select` would choose now is made ready for promotion (its
+    /// peers cascade from it): in a partition or a freeze the surviving standbys then follow the promotion without
+    /// reconnecting across the WAN. Bounded by the wait it overlaps, so it never delays the failover.
+    func prepareLikelyTarget(of operation: FailoverOperation) async {
+        let excluded = Set(state.awaitingRejoin + [operation.from])
+        var standbys: [RegionName: DatabaseProbe?] = [:]
+        await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
+            for region in state.regions where !excluded.contains(region) {
+                group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
+            }
+            for await (region, probe) in group { standbys[region] = probe }
+        }
+        guard
+            let (likely, _) = try? CandidateSelection.select(
+                standbys: standbys, excluded: excluded, requested: operation.to, oldPrimaryLSN: lastPrimaryLSN,
+                maxLag: settings.maxLagOnFailover, force: operation.force, priority: state.regions),
+            ledger.surelyExpiredAt > .now
+        else { return }
+        await prepare(
+            likely, within: ContinuousClock.now.duration(to: ledger.surelyExpiredAt), of: operation, step: .fence,
+            while: "\(operation.from)'s lease runs out")
+    }
+
+    /// `FailoverActions.prepareFailover`, bounded, and on the timeline when it succeeded.
+    private func prepare(
+        _ target: RegionName, within bound: Duration, of operation: FailoverOperation, step: FailoverOperation.Step,
+        while reason: String
+    ) async {
+        guard (try? await withTimeout(bound) { [actions] in try await actions.prepareFailover(to: target) }) != nil
+        else { return }
+        record(
+            "prepared", "\(target) made ready for promotion while \(reason)", region: target, operation: operation,
+            step: step)
+    }
+
     /// Select: the standby with the highest replayed LSN (or the requested one), within the lag bound; a
     /// switchover first waits until the target has replayed everything the old primary wrote.
     func select(_ operation: inout FailoverOperation) async throws {
@@ -191,6 +229,10 @@ extension Controller {
                         "caught-up",
                         "\(target) has replayed \(replayed) ≥ \(operation.from)'s last position \(primaryLSN)",
                         region: target, operation: operation, step: .select)
+                    // Now that it has everything, the other standbys may cascade from it (a fraction of a second
+                    // here saves them a reconnection across the WAN after the promotion).
+                    await prepare(
+                        target, within: .seconds(1), of: operation, step: .select, while: "fenced for a switchover")
                     return
                 }
                 guard ContinuousClock.now < deadline else {

@@ -35,6 +35,11 @@ struct DrillCommand: AsyncParsableCommand {
     @Option(name: .customLong("lab"), help: "Use the lab running in this folder instead of a fresh one.")
     var labDirectory: String?
     @Option(help: "Multiplies the default WAN latencies.") var latencyScale: Double = 1
+    @Option(
+        help: """
+            bcrypt cost of a fresh lab's portals. Below production's 12 on purpose: three regions share this             machine's cores, and the drill measures failover, not the hash ceiling (customer-portal bcrypt-rate).
+            """)
+    var bcryptCost = DrillRunner.Options.defaultBcryptCost
     @Flag(help: "Leave the lab running afterwards.") var keep = false
     @Flag(help: "Print the reports as JSON.") var json = false
 
@@ -55,6 +60,7 @@ struct DrillCommand: AsyncParsableCommand {
         guard (0...10).contains(latencyScale) else {
             throw ValidationError("--latency-scale \(latencyScale) must be 0–10")
         }
+        guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost \(bcryptCost) must be 4–31") }
     }
 
     func run() async throws {
@@ -73,6 +79,7 @@ struct DrillCommand: AsyncParsableCommand {
         options.labDirectory = labDirectory
         options.keep = keep
         options.latencyScale = latencyScale
+        options.bcryptCost = bcryptCost
         let interactive = isatty(STDERR_FILENO) == 1
         let runner = DrillRunner(options: options, logger: logger) { line in
             let text = interactive ? "\r\u{1B}[2K" + line : line + "\n"

@@ -141,6 +141,24 @@ import Testing
         try await pool.shutdownGracefully()
     }
 
+    @Test func aHashThatWaitedPastTheBoundIsShedWhenItsTurnComes() async throws {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let gate = DispatchSemaphore(value: 0)
+        pool.submit { _ in gate.wait() }
+        let hasher = PasswordHasher(cost: 4, maximumWait: .zero, threadPool: pool)
+        let stale = Task { try await hasher.hash("a passphrase that waits") }
+        for _ in 0..<100_000 where hasher.pendingCount < 1 { await Task.yield() }
+        try await Task.sleep(for: .milliseconds(5))
+        gate.signal()
+        await #expect(throws: AccountsError.self) { try await stale.value }
+        #expect(hasher.pendingCount == 0)
+        // With time to spare, the same hasher does hash.
+        let patient = PasswordHasher(cost: 4, maximumWait: .seconds(60), threadPool: pool)
+        #expect(try await patient.hash("a passphrase with time").hasPrefix("$2b$04$"))
+        try await pool.shutdownGracefully()
+    }
+
     @Test func theDefaultCostIsTwelve() {
         #expect(PasswordHasher().cost == 12)
     }

@@ -189,7 +189,8 @@ import Testing
     @Test(
         arguments: [
             (200, nil, true, Outcome.ok), (201, nil, true, .ok), (401, "invalid-credentials", true, .failed),
-            (503, "writes-unavailable", true, .failed), (502, "upstream-unreachable", true, .failed),
+            (503, "writes-unavailable", true, .failed), (503, "overloaded", true, .failed),
+            (502, "upstream-unreachable", true, .failed),
             (503, "storage-unavailable", true, .indeterminate), (504, "upstream-timeout", true, .indeterminate),
             (502, "upstream-failed", true, .indeterminate), (500, "internal-error", true, .indeterminate),
             (504, "upstream-timeout", false, .failed),

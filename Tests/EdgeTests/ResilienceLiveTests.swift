@@ -7,7 +7,7 @@ import Testing
 
 /// A region that accepts connections and never answers must not hang the edge's clients.
 @Suite(.serialized) struct ResilienceLiveTests {
-    @Test func hungRegionIsRetriedElsewhereForGetAndTimesOutForPost() async throws {
+    @Test func hungRegionIsRetriedElsewhereForGetAndTimesOutForPostAndDelete() async throws {
         let hung = try await HungListener.start()
         let eu = TestPortal(region: "eu-west-1")
         do {
@@ -42,6 +42,11 @@ import Testing
             #expect(post.header("Content-Type") == "application/problem+json")
             #expect(post.servedBy == "us-east-1")
             #expect(clock.now - start < .seconds(15))
+
+            // Idempotent in effect, not in answer: a repeated logout would answer 401.
+            let delete = try await edge.send("/v1/sessions/current", method: .DELETE, location: "us")
+            #expect(delete.status == 504)
+            #expect(delete.servedBy == "us-east-1")
         }
     }
 

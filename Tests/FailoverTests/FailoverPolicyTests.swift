@@ -156,6 +156,29 @@ import Testing
         #expect(state.leaseDecision(for: "us-east-1").0 == .fenced)
     }
 
+    @Test func theNewPrimaryIsGrantedAsSoonAsItIsPromoted() {
+        var state = ControllerState(regions: ["us-east-1", "eu-west-1"], primary: "us-east-1", mode: .automatic)
+        state.operation = FailoverOperation(
+            id: "x", kind: .switchover, from: "us-east-1", to: "eu-west-1", force: false, step: .select,
+            startedAt: Date(), trigger: "manual")
+        #expect(state.leaseDecision(for: "eu-west-1").0 == .standby)
+        // The promote step makes eu-west-1 the primary; the former primary stays fenced until the end.
+        state.primary = "eu-west-1"
+        state.operation?.step = .traffic
+        #expect(state.leaseDecision(for: "eu-west-1").0 == .granted)
+        #expect(state.leaseDecision(for: "us-east-1").0 == .fenced)
+    }
+
+    @Test func thePrimaryKeepsItsLeaseWhileAFormerPrimaryRejoins() {
+        var state = ControllerState(regions: ["us-east-1", "eu-west-1"], primary: "eu-west-1", mode: .automatic)
+        state.awaitingRejoin = ["us-east-1"]
+        state.operation = FailoverOperation(
+            id: "x", kind: .rejoin, from: "us-east-1", to: nil, force: false, step: .fence, startedAt: Date(),
+            trigger: "manual")
+        #expect(state.leaseDecision(for: "eu-west-1").0 == .granted)
+        #expect(state.leaseDecision(for: "us-east-1").0 == .fenced)
+    }
+
     @Test func aFormerPrimaryAwaitingRejoinIsFenced() {
         var state = ControllerState(regions: ["us-east-1", "eu-west-1"], primary: "eu-west-1", mode: .automatic)
         state.awaitingRejoin = ["us-east-1"]

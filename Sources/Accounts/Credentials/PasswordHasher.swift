@@ -11,17 +11,26 @@ import Synchronization
 ///
 /// At most `maximumPending` hashes wait or run at once: past that a login or sign-up is shed at once with
 /// `overloaded` (503, `Retry-After`) instead of queueing work whose client may have given up long before it runs.
+/// A hash that waited in the queue longer than `maximumWait` is shed too when its turn comes: under sustained
+/// overload the queue then holds about `maximumWait` of work, and clients get a quick 503 to back off from
+/// rather than a timeout after which they log in again (a retry storm that outlives the overload).
 public struct PasswordHasher: Sendable {
     /// bcrypt's cost factor (log2 of the rounds), 4...31; 12 by default.
     public let cost: UInt8
     /// How many hashes may be queued or running at once.
     public let maximumPending: Int
+    /// How long a hash may wait for a thread before it is shed.
+    public let maximumWait: Duration
     private let threadPool: NIOThreadPool
     private let pending: PendingCount
 
-    public init(cost: UInt8 = 12, maximumPending: Int = 64, threadPool: NIOThreadPool = .singleton) {
+    public init(
+        cost: UInt8 = 12, maximumPending: Int = 64, maximumWait: Duration = .seconds(1),
+        threadPool: NIOThreadPool = .singleton
+    ) {
         self.cost = cost
         self.maximumPending = max(1, maximumPending)
+        self.maximumWait = maximumWait
         self.threadPool = threadPool
         self.pending = PendingCount()
     }
@@ -30,26 +39,38 @@ public struct PasswordHasher: Sendable {
     public func hash(_ password: String) async throws -> String {
         let input = Self.prehash(password)
         let cost = self.cost
-        return try await admitted { try await threadPool.runIfActive { Bcrypt.hash(input, cost: cost) } }
+        return try await admitted { queued in
+            try await threadPool.runIfActive { try Self.unlessStale(queued) { Bcrypt.hash(input, cost: cost) } }
+        }
     }
 
     /// Whether `password` matches `hash`; `false` for a malformed hash.
     public func verify(_ password: String, hash: String) async throws -> Bool {
         let input = Self.prehash(password)
-        return try await admitted { try await threadPool.runIfActive { Bcrypt.verify(input, hash: hash) } }
+        return try await admitted { queued in
+            try await threadPool.runIfActive { try Self.unlessStale(queued) { Bcrypt.verify(input, hash: hash) } }
+        }
     }
 
     /// Hashes queued or running now.
     var pendingCount: Int { pending.value }
 
-    /// Runs `body` if fewer than `maximumPending` hashes are under way, else throws `overloaded`.
-    private func admitted<T>(_ body: () async throws -> T) async throws -> T {
-        guard pending.enter(limit: maximumPending) else {
-            throw AccountsError(
-                .overloaded, "Too many logins are being processed; retry shortly.", retryAfter: .seconds(1))
-        }
+    /// Runs `body` if fewer than `maximumPending` hashes are under way, else throws `overloaded`. The body gets
+    /// the instant after which its hash is too stale to run.
+    private func admitted<T>(_ body: (ContinuousClock.Instant) async throws -> T) async throws -> T {
+        guard pending.enter(limit: maximumPending) else { throw Self.overloaded }
         defer { pending.leave() }
-        return try await body()
+        return try await body(.now + maximumWait)
+    }
+
+    /// Runs `hash` on the pool's thread unless its wait ran past `deadline`.
+    private static func unlessStale<T>(_ deadline: ContinuousClock.Instant, _ hash: () -> T) throws -> T {
+        guard ContinuousClock.now <= deadline else { throw overloaded }
+        return hash()
+    }
+
+    private static var overloaded: AccountsError {
+        AccountsError(.overloaded, "Too many logins are being processed; retry shortly.", retryAfter: .seconds(1))
     }
 
     /// A valid hash of a random password at this cost, verified against when an account does not exist, so

@@ -40,7 +40,8 @@ public enum Outcome: String, Codable, Sendable, CaseIterable {
         default:
             guard isWrite else { return .failed }
             switch (status, problem) {
-            case (503, "writes-unavailable"), (502, "upstream-unreachable"): return .failed
+            // Refused before any work: fenced, shed, or no region reached.
+            case (503, "writes-unavailable"), (503, "overloaded"), (502, "upstream-unreachable"): return .failed
             default: return .indeterminate
             }
         }

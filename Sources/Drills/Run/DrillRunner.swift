@@ -29,7 +29,10 @@ public struct DrillRunner: Sendable {
         public var labDirectory: String?
         public var keep = false
         public var latencyScale: Double = 1
-        public var bcryptCost = 10
+        /// A fresh lab's bcrypt cost: at 8 this machine's debug build hashes about 40 times a second, so the
+        /// default workload's hashing (about 8 a second) leaves room for the lab's other processes.
+        public static let defaultBcryptCost = 8
+        public var bcryptCost = defaultBcryptCost
         public var portalExecutable: String?
         public var controlExecutable: String?
         /// The controller's settings for a fresh lab.

@@ -21,14 +21,17 @@ struct SimulatedCustomer: Sendable {
     /// The newest `X-Consistency-Token` of its writes, presented on every request (read your own writes).
     var consistencyToken: String?
     var busy = false
+    /// Drill time before which the customer sends nothing: it honours `Retry-After` on 429 and 503, and waits a
+    /// second after a request that got no answer or a 502/504, as a well-behaved client backs off.
+    var restingUntil: Double = 0
     /// No longer used: never signed up, deleted, or the password and session are both unknown.
     var retired = false
 
     /// A fresh password that the portal's policy accepts (long, not common, unique).
     static func newPassword() -> String { "drill-" + UUID().uuidString.lowercased() }
 
-    func isEligible(for kind: OperationKind) -> Bool {
-        guard signedUp, !busy, !retired else { return false }
+    func isEligible(for kind: OperationKind, at time: Double) -> Bool {
+        guard signedUp, !busy, !retired, time >= restingUntil else { return false }
         switch kind {
         case .signUp: return false
         case .logIn: return session == nil && password != nil
@@ -48,6 +51,11 @@ struct SimulatedCustomer: Sendable {
     mutating func learn(from operation: DrillOperation, reply: PortalClient.Reply?, now: Double) {
         busy = false
         remember(consistencyToken: reply?.consistencyToken)
+        switch reply?.status {
+        case 429, 503: restingUntil = now + Double(max(reply?.retryAfter ?? 1, 1))
+        case nil, 502, 504: restingUntil = now + 1
+        default: break
+        }
         let outcome = operation.outcome
         if reply?.status == 401, operation.kind != .logIn, operation.kind != .signUp { session = nil }
         switch (operation.kind, outcome) {

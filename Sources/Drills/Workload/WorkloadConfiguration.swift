@@ -1,6 +1,6 @@
 /// How much of each operation the workload offers, as relative weights.
 ///
-/// Logins, sign-ups, password changes and deletions each cost a bcrypt hash on the server (cost 10 in the lab,
+/// Logins, sign-ups, password changes and deletions each cost a bcrypt hash on the server (cost 8 in a drill's lab,
 /// tens of milliseconds of CPU), so the default keeps them to about a seventh of the requests.
 public struct OperationMix: Hashable, Sendable {
     public var weights: [OperationKind: Double]

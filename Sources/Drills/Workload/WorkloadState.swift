@@ -114,12 +114,13 @@ actor WorkloadState<C: Clock> where C.Duration == Duration {
 
     /// A login of a customer that has just signed up (the warm-up), if it can.
     func planLogIn(customer index: Int) -> PlannedRequest? {
-        guard customers[index].isEligible(for: .logIn) else { return nil }
+        guard customers[index].isEligible(for: .logIn, at: now()) else { return nil }
         return plan(.logIn, customer: index)
     }
 
     private func pickCustomer(for kind: OperationKind) -> Int? {
-        let eligible = customers.indices.filter { customers[$0].isEligible(for: kind) }
+        let time = now()
+        let eligible = customers.indices.filter { customers[$0].isEligible(for: kind, at: time) }
         guard !eligible.isEmpty else { return nil }
         let location = configuration.locations[Int(random.next() % UInt64(configuration.locations.count))]
         let local = eligible.filter { customers[$0].location == location }

@@ -19,7 +19,10 @@ struct ReverseProxy: HTTPResponder {
     let listenerLocation: String?
     let logger: Logger
 
-    static let idempotentMethods: Set<HTTPRequest.Method> = [.get, .head, .put, .delete, .options]
+    /// Methods retried after the request may have reached a region. Only the safe ones: a PUT or DELETE is
+    /// idempotent in its effect but not in its answer (a logout that took effect before the region broke off
+    /// answers 401 when repeated), so the client, not the edge, decides whether to try again.
+    static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
 
     func respond(to request: Request, context: EdgeRequestContext) async throws -> Response {
         let started = ContinuousClock.now
@@ -119,12 +122,12 @@ struct ReverseProxy: HTTPResponder {
         return (failureResponse(lastFailure, region: lastRegion, requestID: requestID), lastRegion)
     }
 
-    /// A retry is safe when nothing reached the endpoint, or the method is idempotent; either way the whole
-    /// body must be sendable again.
+    /// A retry is safe when nothing reached the endpoint, or the method is safe; either way the whole body must
+    /// be sendable again.
     func mayRetry(_ method: HTTPRequest.Method, _ failure: ProxyFailure, _ body: OutgoingBody) -> Bool {
         guard body.isReplayable else { return false }
         if case .connect = failure { return true }
-        return Self.idempotentMethods.contains(method)
+        return Self.safeMethods.contains(method)
     }
 
     private func failureResponse(_ failure: ProxyFailure, region: String, requestID: String) -> Response {

@@ -101,7 +101,10 @@ public struct ControllerState: Codable, Hashable, Sendable {
         if let operation, operation.from == region, operation.kind != .rejoin {
             return (.fenced, "\(operation.kind.rawValue) away from this region in progress")
         }
-        if region == primary { return operation == nil ? (.granted, nil) : (.fenced, "operation in progress") }
+        // The primary changes only once the target is promoted; the steps after that (repoint, writer, traffic, a
+        // switchover's rewind of the former primary) and a rejoin leave write safety alone: the former primary is
+        // fenced above, so the new one writes at once rather than seconds later.
+        if region == primary { return (.granted, nil) }
         return (.standby, nil)
     }
 
