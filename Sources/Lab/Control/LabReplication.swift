@@ -69,25 +69,25 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
         return statuses
     }
 
-    /// Replication slots for the other regions (a standby may hold physical slots, so they come first),
-    /// `pg_promote`, then the deployment's durability with the new standby list; the lab state records the new
-    /// primary.
+    /// On one connection (each new one costs round trips across the WAN): replication slots for the other
+    /// regions (a standby may hold physical slots, so they come first), `pg_promote`, then the deployment's
+    /// durability with the new standby list; the lab state records the new primary.
     public func promote(_ region: RegionName) async throws {
         let state = try deployment.state()
         let others = state.regions.map(\.name).filter { $0 != region }
-        try await createSlots(on: region, for: others)
-        let promoted = try await execute(["SELECT pg_promote(true, 30)::text"], on: region)
-        guard promoted.first == "true" else {
+        let (names, commit) = state.durability.primarySettings(standbys: others)
+        let slots = Self.slotStatements(for: others)
+        let results = try await execute(
+            slots + [
+                "SELECT pg_promote(true, 30)::text",
+                "ALTER SYSTEM SET synchronous_standby_names = \(Self.quoted(names))",
+                "ALTER SYSTEM SET synchronous_commit = \(Self.quoted(commit))",
+                "ALTER SYSTEM RESET default_transaction_read_only",
+                "SELECT pg_reload_conf()::text",
+            ], on: region)
+        guard results[slots.count] == "true" else {
             throw FailoverError(.providerFailure, "pg_promote on \(region) did not finish")
         }
-        let (names, commit) = state.durability.primarySettings(standbys: others)
-        let statements = [
-            "ALTER SYSTEM SET synchronous_standby_names = \(Self.quoted(names))",
-            "ALTER SYSTEM SET synchronous_commit = \(Self.quoted(commit))",
-            "ALTER SYSTEM RESET default_transaction_read_only",
-            "SELECT pg_reload_conf()::text",
-        ]
-        try await execute(statements, on: region)
         try LabState.update(in: deployment.directory) { $0.primary = region }
     }
 
@@ -102,17 +102,17 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
     public func prepareFailover(to target: RegionName) async throws {
         let state = try deployment.state()
         let others = state.regions.map(\.name).filter { $0 != target }
-        try await createSlots(on: target, for: others)
+        try await execute(Self.slotStatements(for: others), on: target)
         await pointStreamingStandbys(others.filter { $0 != state.primary }, at: target)
     }
 
-    private func createSlots(on region: RegionName, for others: [RegionName]) async throws {
-        try await execute(
-            others.map { other in
-                let slot = LabDeployment.slotName(other)
-                return "SELECT pg_create_physical_replication_slot(\(Self.quoted(slot)))::text "
-                    + "WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = \(Self.quoted(slot)))"
-            }, on: region)
+    /// A physical replication slot for each of `regions`, unless it exists.
+    static func slotStatements(for regions: [RegionName]) -> [String] {
+        regions.map { region in
+            let slot = LabDeployment.slotName(region)
+            return "SELECT pg_create_physical_replication_slot(\(Self.quoted(slot)))::text "
+                + "WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = \(Self.quoted(slot)))"
+        }
     }
 
     private func pointStreamingStandbys(_ standbys: [RegionName], at target: RegionName) async {
@@ -151,13 +151,7 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
             await DetachedProcess.stop(record, signal: SIGINT, timeout: .seconds(20))
         }
         // The new primary's control file must show its new timeline before a rewind reads it.
-        try await execute(["CHECKPOINT"], on: primary)
-        try await execute(
-            [
-                "SELECT pg_create_physical_replication_slot(\(Self.quoted(LabDeployment.slotName(region))))::text "
-                    + "WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = "
-                    + "\(Self.quoted(LabDeployment.slotName(region))))"
-            ], on: primary)
+        try await execute(["CHECKPOINT"] + Self.slotStatements(for: [region]), on: primary)
         var configuration = LabDeployment.clusterConfiguration(for: target)
         configuration.settings["hot_standby_feedback"] = "on"
         let cluster = PostgresCluster(configuration: configuration, logger: logger)
@@ -235,9 +229,15 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
         let state = try deployment.state()
         let admin = WANAdminClient(port: state.wan.adminPort)
         let port = try state.region(primary).postgres.port
-        for region in state.regions {
-            _ = try await admin.retarget(
-                route: WANPlan.RouteName.writer(region.name), to: primary.rawValue, targetPort: port)
+        // At once: a retarget closes the route's connections, which takes a while on a partitioned link.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for region in state.regions {
+                group.addTask {
+                    _ = try await admin.retarget(
+                        route: WANPlan.RouteName.writer(region.name), to: primary.rawValue, targetPort: port)
+                }
+            }
+            try await group.waitForAll()
         }
     }
 
