@@ -149,18 +149,19 @@ extension Controller {
                 operation: operation, step: .fence)
             return
         }
-        let fencedDatabase =
+        // Fencing an unreachable database takes its whole timeout: the likely target is prepared meanwhile.
+        let waitStarted = ContinuousClock.now
+        async let fencing =
             (try? await withTimeout(settings.probeTimeout * 2) { [actions] in
                 try await actions.fenceDatabase(from)
             }) != nil
-        if fencedDatabase {
+        if !ledger.surelyExpired(at: .now), !(await actions.writersStopped(in: from)) {
+            await prepareLikelyTarget(of: operation)
+        }
+        if await fencing {
             record(
                 "database-fenced", "\(from)'s database refuses writes", region: from, operation: operation, step: .fence
             )
-        }
-        let waitStarted = ContinuousClock.now
-        if !ledger.surelyExpired(at: .now), !(await actions.writersStopped(in: from)) {
-            await prepareLikelyTarget(of: operation)
         }
         while true {
             if ledger.surelyExpired(at: .now) {

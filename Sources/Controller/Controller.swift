@@ -65,10 +65,12 @@ public actor Controller {
                 regions: configuration.regions, primary: configuration.initialPrimary, mode: configuration.settings.mode
             )
         self.sequence = timeline.read().last?.sequence ?? 0
-        // A lease granted by an earlier life of the controller may still run: count the start as a grant.
+        // A lease granted by an earlier life of the controller may still run: it recorded its last grant before
+        // answering it; without that record, the start counts as a grant.
         self.ledger = LeaseLedger(
-            startedAt: .now, duration: configuration.settings.leaseDuration,
-            clockMargin: configuration.settings.clockMargin)
+            startedAt: LeaseGrantRecord.lastGrant(
+                LeaseGrantRecord.load(from: configuration.leaseFile), wallNow: Date(), now: ContinuousClock.now),
+            duration: configuration.settings.leaseDuration, clockMargin: configuration.settings.clockMargin)
         for region in configuration.regions { dials[region] = nil }
     }
 
@@ -390,10 +392,18 @@ public actor Controller {
 
     /// Answers a portal's lease request.
     public func lease(for region: RegionName) -> LeaseAnswer {
-        let (decision, reason) = state.leaseDecision(for: region)
+        var (decision, reason) = state.leaseDecision(for: region)
         if decision == .granted {
-            ledger.grant(to: region, at: .now)
-            lastLeaseRequest = .now
+            // Recorded before it is answered: a controller that restarts must not think the lease over early.
+            do {
+                let now = ContinuousClock.now
+                try LeaseGrantRecord(lastGrantAt: Date()).save(to: configuration.leaseFile)
+                ledger.grant(to: region, at: now)
+                lastLeaseRequest = now
+            } catch {
+                logger.error("cannot record a lease grant", metadata: ["error": "\(error)"])
+                (decision, reason) = (.fenced, "the controller cannot record the grant")
+            }
         }
         return LeaseAnswer(
             decision: decision, region: region, primary: state.primary, epoch: state.epoch,

@@ -57,6 +57,7 @@ public struct ControllerConfiguration: Sendable {
 
     var stateFile: String { (directory as NSString).appendingPathComponent("state.json") }
     var timelineFile: String { (directory as NSString).appendingPathComponent("events.jsonl") }
+    var leaseFile: String { (directory as NSString).appendingPathComponent("lease.json") }
     var resolvedAlarmFile: String { alarmFile ?? (directory as NSString).appendingPathComponent("alarms.jsonl") }
 
     /// The vantage points that judge `region`: the controller, the edge, and every other region's agent.

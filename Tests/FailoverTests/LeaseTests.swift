@@ -1,4 +1,5 @@
 import Failover
+import Foundation
 import Testing
 
 /// A clock the test moves by hand.
@@ -15,6 +16,40 @@ struct TestInstant: InstantProtocol, Sendable {
         let ledger = LeaseLedger(startedAt: TestInstant.at(0), duration: .seconds(3), clockMargin: .milliseconds(500))
         #expect(!ledger.surelyExpired(at: .at(3400)))
         #expect(ledger.surelyExpired(at: .at(3500)))
+    }
+
+    @Test func aRestartedControllerStartsFromTheRecordedGrant() {
+        let wall = Date(timeIntervalSince1970: 1_800_000_000)
+        let now = TestInstant.at(10_000)
+        // Granted 1.2 s before the restart: surely over 2.3 s after it, not 3.5 s.
+        let recent = LeaseGrantRecord(lastGrantAt: wall.addingTimeInterval(-1.2))
+        let ledger = LeaseLedger(
+            startedAt: LeaseGrantRecord.lastGrant(recent, wallNow: wall, now: now), duration: .seconds(3),
+            clockMargin: .milliseconds(500))
+        #expect(!ledger.surelyExpired(at: .at(12_299)))
+        #expect(ledger.surelyExpired(at: .at(12_300)))
+        // Long ago: over at once.
+        let old = LeaseGrantRecord(lastGrantAt: wall.addingTimeInterval(-60))
+        #expect(LeaseGrantRecord.lastGrant(old, wallNow: wall, now: now) == .at(-50_000))
+    }
+
+    @Test func withoutARecordOrWithTheWallClockBehindItTheStartCountsAsAGrant() {
+        let wall = Date(timeIntervalSince1970: 1_800_000_000)
+        let now = TestInstant.at(10_000)
+        #expect(LeaseGrantRecord.lastGrant(nil, wallNow: wall, now: now) == now)
+        let ahead = LeaseGrantRecord(lastGrantAt: wall.addingTimeInterval(5))
+        #expect(LeaseGrantRecord.lastGrant(ahead, wallNow: wall, now: now) == now)
+    }
+
+    @Test func theRecordSurvivesAWriteAndARead() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lease-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(LeaseGrantRecord.load(from: path) == nil)
+        let record = LeaseGrantRecord(lastGrantAt: Date(timeIntervalSince1970: 1_800_000_000.123))
+        try record.save(to: path)
+        #expect(LeaseGrantRecord.load(from: path) == record)
+        try Data("not json".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(LeaseGrantRecord.load(from: path) == nil)
     }
 
     @Test func aGrantPushesTheSureExpiry() {

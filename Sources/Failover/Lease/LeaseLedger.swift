@@ -1,9 +1,11 @@
+import Foundation
+
 /// The controller's record of the write lease it grants to the primary region's portals (DESIGN.md invariant 1).
 ///
 /// A holder measures its lease from the moment it *sent* its request, so it always ends no later than
 /// `grantedAt + duration` as the controller sees it. The controller therefore knows that every lease it granted
-/// has ended once `lastGrant + duration + clockMargin` has passed. A controller that (re)starts counts its own
-/// start as a grant: a lease granted by its previous life may still run.
+/// has ended once `lastGrant + duration + clockMargin` has passed. A controller that (re)starts begins from the
+/// last grant its previous life recorded (`LeaseGrantRecord`), or counts its own start as a grant without one.
 public struct LeaseLedger<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
     public private(set) var lastGrant: Instant
     public private(set) var holder: RegionName?
@@ -30,6 +32,39 @@ public struct LeaseLedger<Instant: InstantProtocol & Sendable>: Sendable where I
 
     /// Whether the holder's lease still runs at `now` by the controller's clock (without the margin).
     public func held(at now: Instant) -> Bool { holder != nil && now < lastGrant.advanced(by: duration) }
+}
+
+/// The wall-clock time of the controller's latest grant, written (atomically) before each grant is answered, so
+/// that a restarted controller knows when the leases of its previous life end instead of waiting a whole lease
+/// from its own start.
+public struct LeaseGrantRecord: Codable, Hashable, Sendable {
+    public var lastGrantAt: Date
+
+    public init(lastGrantAt: Date) { self.lastGrantAt = lastGrantAt }
+
+    /// The record in `path`; nil when there is none or it cannot be read (the caller then assumes the worst).
+    public static func load(from path: String) -> LeaseGrantRecord? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try? decoder.decode(LeaseGrantRecord.self, from: data)
+    }
+
+    public func save(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Where a ledger starting at `now` (wall clock `wallNow`) puts the last grant: `record`'s grant, as long
+    /// ago as the wall clock says; the start itself when there is no record or the wall clock went backwards.
+    public static func lastGrant<Instant: InstantProtocol>(
+        _ record: LeaseGrantRecord?, wallNow: Date, now: Instant
+    ) -> Instant where Instant.Duration == Duration {
+        guard let record, wallNow >= record.lastGrantAt else { return now }
+        let ago = Duration.milliseconds(Int64((wallNow.timeIntervalSince(record.lastGrantAt) * 1000).rounded(.down)))
+        return now.advanced(by: .zero - ago)
+    }
 }
 
 /// The controller's answer to a lease request.
