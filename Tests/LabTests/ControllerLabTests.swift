@@ -70,11 +70,6 @@ import Testing
         func lastSequence() async throws -> Int { try await events().last?.sequence ?? 0 }
     }
 
-    struct TestFailure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
-
     func withControllerLab<T>(
         _ configure: (inout LabConfiguration) -> Void = { _ in }, _ body: (Lab) async throws -> T
     ) async throws -> T {
@@ -84,18 +79,6 @@ import Testing
         }) { deployment, _ in
             try await body(Lab(deployment: deployment))
         }
-    }
-
-    /// Retries until `condition` holds, or fails after `limit` (a hang guard, not a timing assertion).
-    func eventually(_ what: String, limit: Duration = .seconds(90), _ condition: () async throws -> Bool)
-        async throws
-    {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw TestFailure("\(what) did not happen within \(limit)")
     }
 
     // 1

@@ -102,3 +102,18 @@ extension ControllerSettings {
         return settings
     }
 }
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Retries until `condition` holds, or fails after `limit` (a hang guard, not a timing assertion).
+func eventually(_ what: String, limit: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    throw TestFailure("\(what) did not happen within \(limit)")
+}
