@@ -186,22 +186,34 @@ extension Controller {
     /// reconnecting across the WAN. Bounded by the wait it overlaps, so it never delays the failover.
     func prepareLikelyTarget(of operation: FailoverOperation) async {
         let excluded = Set(state.awaitingRejoin + [operation.from])
-        var standbys: [RegionName: DatabaseProbe?] = [:]
-        await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
-            for region in state.regions where !excluded.contains(region) {
-                group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
-            }
-            for await (region, probe) in group { standbys[region] = probe }
-        }
-        guard
-            let (likely, _) = try? CandidateSelection.select(
-                standbys: standbys, excluded: excluded, requested: operation.to, oldPrimaryLSN: lastPrimaryLSN,
-                maxLag: settings.maxLagOnFailover, force: operation.force, priority: state.regions),
+        let standbys = await probeDatabases(state.regions.filter { !excluded.contains($0) })
+        guard let (likely, _) = try? candidate(among: standbys, excluded: excluded, for: operation),
             ledger.surelyExpiredAt > .now
         else { return }
         await prepare(
             likely, within: ContinuousClock.now.duration(to: ledger.surelyExpiredAt), of: operation, step: .fence,
             while: "\(operation.from)'s lease runs out")
+    }
+
+    /// Each of `regions`' databases as the controller's probe sees it now (nil: no answer), all asked at once.
+    func probeDatabases(_ regions: [RegionName]) async -> [RegionName: DatabaseProbe?] {
+        await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
+            for region in regions {
+                group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
+            }
+            var databases: [RegionName: DatabaseProbe?] = [:]
+            for await (region, probe) in group { databases[region] = probe }
+            return databases
+        }
+    }
+
+    /// The standby `select` takes from what `standbys` answered, for `operation`.
+    func candidate(
+        among standbys: [RegionName: DatabaseProbe?], excluded: Set<RegionName>, for operation: FailoverOperation
+    ) throws(FailoverError) -> (region: RegionName, lagBytes: UInt64?) {
+        try CandidateSelection.select(
+            standbys: standbys, excluded: excluded, requested: operation.to, oldPrimaryLSN: lastPrimaryLSN,
+            maxLag: settings.maxLagOnFailover, force: operation.force, priority: state.regions)
     }
 
     /// `FailoverActions.prepareFailover`, bounded, and on the timeline when it succeeded.
@@ -248,13 +260,9 @@ extension Controller {
         var standbys: [RegionName: DatabaseProbe?] = [:]
         let askUntil = ContinuousClock.now + max(settings.probeTimeout * 5, .seconds(3))
         repeat {
-            await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
-                for region in state.regions where !excluded.contains(region) && (standbys[region] ?? nil) == nil {
-                    group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
-                }
-                for await (region, probe) in group where probe != nil || standbys[region] == nil {
-                    standbys[region] = probe
-                }
+            let unheard = state.regions.filter { !excluded.contains($0) && (standbys[$0] ?? nil) == nil }
+            for (region, probe) in await probeDatabases(unheard) where probe != nil || standbys[region] == nil {
+                standbys[region] = probe
             }
             if standbys.values.allSatisfy({ $0 != nil }) { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -264,9 +272,7 @@ extension Controller {
                 "standby-unreachable", "\(region) did not answer: chosen without it (its WAL, if any, is out of reach)",
                 region: region, operation: operation, step: .select)
         }
-        let (chosen, lag) = try CandidateSelection.select(
-            standbys: standbys, excluded: excluded, requested: operation.to, oldPrimaryLSN: lastPrimaryLSN,
-            maxLag: settings.maxLagOnFailover, force: operation.force, priority: state.regions)
+        let (chosen, lag) = try candidate(among: standbys, excluded: excluded, for: operation)
         operation.to = chosen
         record(
             "selected",

@@ -46,6 +46,20 @@ public struct ControllerConfiguration: Sendable {
             self.file = file
             self.page = page
         }
+
+        static func path(inLab directory: String) -> String {
+            (directory as NSString).appendingPathComponent("controller-notifications.json")
+        }
+
+        /// The targets saved in the lab in `directory`; nil when it has none.
+        public static func load(fromLab directory: String) throws -> Notifications? {
+            guard let data = FileManager.default.contents(atPath: path(inLab: directory)) else { return nil }
+            return try JSONDecoder().decode(Notifications.self, from: data)
+        }
+
+        public func save(inLab directory: String) throws {
+            try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: Self.path(inLab: directory)))
+        }
     }
 
     /// Applies notification targets read from a file.

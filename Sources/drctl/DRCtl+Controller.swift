@@ -35,10 +35,8 @@ struct ControllerCommand: AsyncParsableCommand {
             directory: (deployment.directory as NSString).appendingPathComponent("controller"),
             port: state.controller.port, regions: state.regions.map(\.name), initialPrimary: state.primary,
             settings: settings, agentRegions: state.regions.map(\.name))
-        let notificationsFile = (deployment.directory as NSString).appendingPathComponent(
-            "controller-notifications.json")
-        if let data = FileManager.default.contents(atPath: notificationsFile) {
-            configuration.apply(try JSONDecoder().decode(ControllerConfiguration.Notifications.self, from: data))
+        if let notifications = try ControllerConfiguration.Notifications.load(fromLab: deployment.directory) {
+            configuration.apply(notifications)
         }
         let replication = LabReplication(deployment: deployment, logger: logger)
         let controller = try Controller(

@@ -37,7 +37,8 @@ struct DrillCommand: AsyncParsableCommand {
     @Option(help: "Multiplies the default WAN latencies.") var latencyScale: Double = 1
     @Option(
         help: """
-            bcrypt cost of a fresh lab's portals. Below production's 12 on purpose: three regions share this             machine's cores, and the drill measures failover, not the hash ceiling (customer-portal bcrypt-rate).
+            bcrypt cost of a fresh lab's portals. Below production's 12 on purpose: three regions share this \
+            machine's cores, and the drill measures failover, not the hash ceiling (customer-portal bcrypt-rate).
             """)
     var bcryptCost = DrillRunner.Options.defaultBcryptCost
     @Flag(help: "Leave the lab running afterwards.") var keep = false

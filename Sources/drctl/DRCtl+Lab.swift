@@ -56,8 +56,9 @@ extension DRCtl.LabCommand {
         var config: String?
         @Flag(help: "Print the status as JSON.") var json = false
 
-        func settings() throws -> ControllerSettings {
-            var settings = ControllerSettings()
+        /// `base` with every `--set` applied; a bad one is a one-line error naming it.
+        func settings(over base: ControllerSettings = ControllerSettings()) throws -> ControllerSettings {
+            var settings = base
             for item in controllerSettings {
                 let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw ValidationError("--set '\(item)': write KEY=VALUE") }
@@ -87,12 +88,7 @@ extension DRCtl.LabCommand {
                 configuration.regions = file.regions.map(\.name)
                 configuration.primary = file.primaryRegion?.name ?? configuration.regions[0]
                 configuration.durability = Durability(rawValue: file.durability.rawValue) ?? .sync
-                var fileSettings = file.controller
-                for item in controllerSettings {
-                    let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                    if parts.count == 2 { try? fileSettings.apply(key: parts[0], value: parts[1]) }
-                }
-                configuration.controllerSettings = fileSettings
+                configuration.controllerSettings = try settings(over: file.controller)
                 // The lab sends nothing off this machine: only loopback webhooks are kept.
                 let loopback = file.notifications.webhooks.filter {
                     let host = URL(string: $0)?.host
@@ -115,10 +111,7 @@ extension DRCtl.LabCommand {
             let deployment = lab.deployment()
             if let notifications {
                 try FileManager.default.createDirectory(atPath: deployment.directory, withIntermediateDirectories: true)
-                try JSONEncoder().encode(notifications).write(
-                    to: URL(
-                        fileURLWithPath: (deployment.directory as NSString)
-                            .appendingPathComponent("controller-notifications.json")))
+                try notifications.save(inLab: deployment.directory)
             }
             let (_, alreadyRunning) = try await deployment.up(configuration)
             if alreadyRunning && !json { print("a lab is already running in \(deployment.directory):") }
