@@ -10,6 +10,8 @@ public struct DrillError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidArgument = Code(rawValue: "invalid-argument")
         /// A history or report file could not be read or written.
         public static let badFile = Code(rawValue: "bad-file")
+        /// A scenario could not complete (the controller never reported what the drill waits for, say).
+        public static let scenarioIncomplete = Code(rawValue: "scenario-incomplete")
     }
 
     public var code: Code

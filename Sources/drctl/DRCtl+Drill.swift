@@ -16,8 +16,9 @@ struct DrillCommand: AsyncParsableCommand {
             Each scenario brings up a fresh lab (or uses --lab DIR), runs the workload for --duration at --rate
             requests per second, injects the fault at 30 % of the run, waits for the controller to recover, checks
             every acknowledged write one by one (RPO), resurrections and writes taken by a fenced primary, and writes
-            a report (Markdown, HTML with charts, JSON) under --report. Each run is appended to the drill history
-            that the runbook shows (the deployment file's drills.history, or --history).
+            a report (Markdown, HTML with charts, JSON) under --report. Each run is appended to a local drill history
+            in drill-reports/history.jsonl (ignored by git); it enters the drill history that the runbook shows
+            only when asked: --record (the deployment file's drills.history) or --history FILE.
             """)
 
     @Option(help: "A scenario, a comma-separated list, or all.") var scenario = "region-crash"
@@ -29,8 +30,10 @@ struct DrillCommand: AsyncParsableCommand {
     @Option(help: "Objectives, e.g. rto=5s,rpo=0 (default: that in sync mode, rto=5s otherwise).")
     var objectives: String?
     @Option(help: "The report folder (default drill-reports/<time>).") var report: String?
-    @Option(help: "The drill history to append to (default: the deployment file's drills.history).")
+    @Option(help: "The drill history to append to (default: drill-reports/history.jsonl, which git ignores).")
     var history: String?
+    @Flag(help: "Append to the drill history the runbook shows (drills.history of --config); then re-render it.")
+    var record = false
     @Option(help: "The deployment file that names the drill history.") var config = "deploy/customer-portal.dr.yaml"
     @Option(name: .customLong("lab"), help: "Use the lab running in this folder instead of a fresh one.")
     var labDirectory: String?
@@ -62,7 +65,13 @@ struct DrillCommand: AsyncParsableCommand {
             throw ValidationError("--latency-scale \(latencyScale) must be 0–10")
         }
         guard (4...31).contains(bcryptCost) else { throw ValidationError("--bcrypt-cost \(bcryptCost) must be 4–31") }
+        if record && history != nil {
+            throw ValidationError("--record and --history both name a drill history: give one of them")
+        }
     }
+
+    /// Where a drill that is not recorded keeps its line: beside the reports, in a folder git ignores.
+    static let localHistory = "drill-reports/history.jsonl"
 
     func run() async throws {
         var logger = Logger(label: "drill")
@@ -75,8 +84,7 @@ struct DrillCommand: AsyncParsableCommand {
         options.duration = Duration(text: duration)!
         options.rate = rate
         options.objectives = try objectives.map { try Objectives(parsing: $0) }
-        options.historyFile =
-            history ?? (try? Deployment.load(path: config))?.drills.history ?? "drill-reports/history.jsonl"
+        options.historyFile = try history ?? (record ? Deployment.load(path: config).drills.history : Self.localHistory)
         options.labDirectory = labDirectory
         options.keep = keep
         options.latencyScale = latencyScale

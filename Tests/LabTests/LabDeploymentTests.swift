@@ -140,11 +140,15 @@ import Testing
     @Test func downStopsEverythingAfterDrctlWasKilledMidway() async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("lab-killed-\(UUID().uuidString.prefix(8))").path
+        // drctl's standard error goes to a file beside the lab folder, so that a failure can say why it exited.
+        let errorFile = directory + ".stderr"
+        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.drctl)
         process.arguments = ["lab", "up", "--dir", directory, "--latency-scale", "0", "--bcrypt-cost", "4"]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         try process.run()
         var recorded: [Int32] = []
         let deployment = LabDeployment(directory: directory, logger: .init(label: "lab-test"))
@@ -161,9 +165,17 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+        let exitedByItself = !process.isRunning
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(!recorded.isEmpty, "drctl lab up recorded no process before it was killed")
+        let errors = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+        #expect(
+            !recorded.isEmpty,
+            """
+            drctl lab up recorded no process before it was killed \
+            (\(exitedByItself ? "it exited by itself, status \(process.terminationStatus)" : "it was still running"));
+            its standard error: \(errors)
+            """)
         let state = try #require(try LabState.load(from: directory))
         let all = state.processes.map(\.pid)
         try await deployment.down(purge: true)

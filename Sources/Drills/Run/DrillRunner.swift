@@ -109,9 +109,30 @@ public struct DrillRunner: Sendable {
             if options.labDirectory == nil && !options.keep { try await deployment.down(purge: true) }
             return outcome
         } catch {
-            if options.labDirectory == nil && !options.keep { _ = try? await deployment.down(purge: true) }
+            if options.labDirectory == nil && !options.keep {
+                // The lab's folder goes with the purge: keep what says why the scenario did not complete.
+                let kept = keepEvidence(of: scenario, from: directory)
+                _ = try? await deployment.down(purge: true)
+                if let kept { throw DrillError(.scenarioIncomplete, "\(error) (the lab's logs: \(kept))") }
+            }
             throw error
         }
+    }
+
+    /// Copies the lab's logs and the controller's folder (timeline, state, alarms) into the scenario's report
+    /// folder; where they went, or nil when nothing could be copied.
+    func keepEvidence(of scenario: DrillScenario, from directory: String) -> String? {
+        let target = (options.reportDirectory as NSString).appendingPathComponent("\(scenario.rawValue)/lab")
+        let files = FileManager.default
+        guard (try? files.createDirectory(atPath: target, withIntermediateDirectories: true)) != nil else { return nil }
+        var copied = false
+        for name in ["logs", "controller"] {
+            let source = (directory as NSString).appendingPathComponent(name)
+            if (try? files.copyItem(atPath: source, toPath: (target as NSString).appendingPathComponent(name))) != nil {
+                copied = true
+            }
+        }
+        return copied ? target : nil
     }
 
     func runScenario(_ scenario: DrillScenario, in deployment: LabDeployment) async throws -> Outcome {

@@ -85,7 +85,8 @@ extension LabDeployment {
         state.wan.process = try DetachedProcess.start(
             control, ["lab", "wan", "--plan", planFile], logFile: path("logs/wan.log"))
         try state.save()
-        try await Self.waitForHTTP("\(state.wan.url)/health", timeout: timeout, what: "the WAN emulator")
+        try await Self.waitForHTTP(
+            "\(state.wan.url)/health", timeout: timeout, what: "the WAN emulator", process: state.wan.process)
     }
 
     private func startDatabases(_ configuration: LabConfiguration, state: inout LabState) async throws {
@@ -145,9 +146,10 @@ extension LabDeployment {
                 state.regions[state.regions.firstIndex { $0.name == name }!].portals[index].process = record
                 try state.save()
             }
-            for portal in region.portals {
+            for portal in try state.region(name).portals {
                 try await Self.waitForHTTP(
-                    "\(portal.url)/health/ready", timeout: configuration.startTimeout, what: "the portal of \(name)")
+                    "\(portal.url)/health/ready", timeout: configuration.startTimeout, what: "the portal of \(name)",
+                    process: portal.process)
             }
         }
     }
@@ -168,7 +170,8 @@ extension LabDeployment {
         state.edge?.process = try DetachedProcess.start(
             control, ["edge", "--config", file], logFile: path("logs/edge.log"))
         try state.save()
-        try await Self.waitForHTTP("\(edge.url)/health/ready", timeout: timeout, what: "the edge")
+        try await Self.waitForHTTP(
+            "\(edge.url)/health/ready", timeout: timeout, what: "the edge", process: state.edge?.process)
     }
 
     /// Starts the controller and every region's probe agent, and returns once the primary's portals hold
@@ -229,7 +232,9 @@ extension LabDeployment {
         state.controller.process = try DetachedProcess.start(
             executable, ["controller", "--dir", directory], logFile: path("logs/controller.log"))
         try LabState.update(in: directory) { [record = state.controller.process] in $0.controller.process = record }
-        try await Self.waitForHTTP("\(state.controller.url)/health", timeout: timeout, what: "the controller")
+        try await Self.waitForHTTP(
+            "\(state.controller.url)/health", timeout: timeout, what: "the controller",
+            process: state.controller.process)
     }
 
     private func record(postgres cluster: PostgresCluster, of name: RegionName, in state: inout LabState) throws {

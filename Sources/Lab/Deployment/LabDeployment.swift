@@ -31,14 +31,25 @@ public struct LabDeployment: Sendable {
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     /// Polls `url` until it answers 200, or throws after `timeout` naming what did not come up.
+    /// When `process` (the one that serves `url`) exits meanwhile, throws at once with the end of its log.
     static func waitForHTTP(
-        _ url: String, timeout: Duration, what: String, until accept: (String) -> Bool = { _ in true }
+        _ url: String, timeout: Duration, what: String, process: LabState.ProcessRecord? = nil,
+        until accept: (String) -> Bool = { _ in true }
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let (status, body) = try? await httpGet(url), status == 200, accept(body) { return }
+            if let process, !DetachedProcess.isRunning(process) {
+                throw LabError(
+                    .startFailed,
+                    "\(what) exited (pid \(process.pid)) before it became healthy; the end of \(process.logFile):\n"
+                        + DetachedProcess.logTail(process))
+            }
             guard ContinuousClock.now < deadline else {
-                throw LabError(.startFailed, "\(what) did not become healthy within \(timeout) (\(url))")
+                throw LabError(
+                    .startFailed,
+                    "\(what) did not become healthy within \(timeout) (\(url))"
+                        + (process.map { "; the end of \($0.logFile):\n" + DetachedProcess.logTail($0) } ?? ""))
             }
             try await Task.sleep(for: .milliseconds(100))
         }

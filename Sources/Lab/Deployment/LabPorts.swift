@@ -7,25 +7,66 @@ import Synchronization
 
 /// The lab's ports, chosen before anything listens on them (the WAN routes lead to them first). They come from
 /// below the kernel's ephemeral range, so that no outgoing connection of this machine takes one as its local
-/// port in the seconds before its server binds it, and no two labs started by one process share one.
+/// port in the seconds before its server binds it. A port handed out is reserved for every process of this
+/// machine (a file created exclusively under `reservations`), so two processes starting labs at once — a test
+/// process and the `drctl lab up` it spawned, or two test processes — never pick the same port before either
+/// binds it; a pick by pid slice alone collided now and then, and the losing PostgreSQL could not start.
 enum LabPorts {
     private static let reserved = Mutex(Set<Int>())
 
-    /// A port that is free now, in 10000 up to the start of the ephemeral range, not handed out before by this
-    /// process. Each process draws from its own slice of that range (by pid), so that two processes starting labs
-    /// at once (a test process and a `drctl lab up` it spawned) rarely pick the same port before either binds it.
+    /// Where reservations live; one empty file per port, named by the port.
+    static let reservations = (NSTemporaryDirectory() as NSString).appendingPathComponent("customer-portal-lab-ports")
+
+    /// How long a reservation holds: far longer than a lab takes from picking a port to binding it. An older
+    /// one is taken over (its port is in use by then, or its lab never started).
+    static let reservationLifetime: TimeInterval = 600
+
+    /// A port that is free now, in 10000 up to the start of the ephemeral range, and reserved by nobody else.
     static func pick() throws -> Int {
         let upper = ephemeralRangeStart()
-        let slices = 8
-        let width = (upper - 10_000) / slices
-        let low = 10_000 + Int(getpid() % Int32(slices)) * width
-        for attempt in 0..<10_000 {
-            // After many tries in the slice (it is crowded), anywhere in the range.
-            let port = attempt < 2_000 ? Int.random(in: low..<(low + width)) : Int.random(in: 10_000..<upper)
+        _ = sweptOnce
+        for _ in 0..<10_000 {
+            let port = Int.random(in: 10_000..<upper)
             guard reserved.withLock({ $0.insert(port).inserted }) else { continue }
-            if isFree(port) { return port }
+            if isFree(port), reserve(port) { return port }
         }
-        throw LabError(.startFailed, "no free port found below \(upper)")
+        throw LabError(.startFailed, "no free port found below \(upper) (reservations in \(reservations))")
+    }
+
+    /// Creates the reservation folder and removes the stale reservations in it, once per process, so that the
+    /// files of labs long gone do not pile up.
+    private static let sweptOnce: Void = {
+        let files = FileManager.default
+        try? files.createDirectory(atPath: reservations, withIntermediateDirectories: true)
+        for name in (try? files.contentsOfDirectory(atPath: reservations)) ?? [] {
+            let file = (reservations as NSString).appendingPathComponent(name)
+            if isStale(file) { unlink(file) }
+        }
+    }()
+
+    /// Creates the port's reservation file exclusively; false when another process holds a recent one. Where
+    /// the folder cannot be written, this process's own set is all that holds (as before reservations).
+    static func reserve(_ port: Int) -> Bool {
+        let file = (reservations as NSString).appendingPathComponent(String(port))
+        func create() -> Int32 {
+            let descriptor = open(file, O_CREAT | O_EXCL | O_WRONLY, 0o644)
+            guard descriptor >= 0 else { return errno }
+            close(descriptor)
+            return 0
+        }
+        let failure = create()
+        if failure == 0 { return true }
+        guard failure == EEXIST else { return true }
+        guard isStale(file) else { return false }
+        unlink(file)  // stale: its port is bound by now, or its lab never started
+        return create() == 0
+    }
+
+    /// Whether the reservation `file` is older than `reservationLifetime`.
+    static func isStale(_ file: String) -> Bool {
+        guard let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date
+        else { return false }
+        return Date().timeIntervalSince(modified) > reservationLifetime
     }
 
     static func ephemeralRangeStart() -> Int {

@@ -85,6 +85,13 @@ enum DetachedProcess {
         return URL(fileURLWithPath: exe).lastPathComponent.hasPrefix(expected)
     }
 
+    /// The last `lines` lines of the process's log, to say why it did not come up.
+    static func logTail(_ record: LabState.ProcessRecord, lines: Int = 15) -> String {
+        guard let data = FileManager.default.contents(atPath: record.logFile) else { return "(no log)" }
+        let text = String(decoding: data.suffix(16_384), as: UTF8.self)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
     /// Sends `signal`, waits until the process is gone, escalates to SIGKILL after `timeout`.
     static func stop(_ record: LabState.ProcessRecord, signal: Int32 = SIGTERM, timeout: Duration = .seconds(10))
         async

@@ -12,10 +12,13 @@ extension RunbookBuilder {
             .paragraph(
                 text(
                     "A drill is a game day as a command: a recorded client workload, an injected fault, and an exact "
-                        + "measurement of detection time, RTO and RPO. Each one appends a line to "
-                        + "`\(deployment.drills.history)`, shown here against the objectives (RTO "
-                        + "\(objectives.rto.text), RPO \(rpoText(objectives.rpo))). A drill must pass, and the runbook "
-                        + "must be reviewed, at least every \(review.cadenceDays) days.")),
+                        + "measurement of detection time, RTO and RPO. A drill that counts for this review is run "
+                        + "with `drctl drill --record`, which appends a line to `\(deployment.drills.history)`, shown "
+                        + "here against the objectives (RTO \(objectives.rto.text), RPO "
+                        + "\(rpoText(objectives.rpo))); then render the runbook again and commit both. A drill without "
+                        + "`--record` (a try-out) changes no tracked file: its reports and history stay in "
+                        + "`drill-reports/`. A drill must pass, and the runbook must be reviewed, at least every "
+                        + "\(review.cadenceDays) days.")),
             .heading(3, "Drill history"),
         ]
         if records.isEmpty {
