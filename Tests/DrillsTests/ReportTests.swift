@@ -114,3 +114,34 @@ import Testing
         #expect(record.report == "region-crash/report.md")
     }
 }
+
+@Suite struct ChartMarkerTests {
+    static func marker(_ time: Double, _ label: String) -> SVGChart.Marker {
+        SVGChart.Marker(time: time, label: label, title: "step \(label)", color: "#555")
+    }
+
+    @Test func markersCloseTogetherAreOneGroupWithARangeLabel() {
+        let markers = [
+            Self.marker(20, "fault"), Self.marker(24.1, "28"), Self.marker(24.15, "29"), Self.marker(24.2, "30"),
+        ]
+        let groups = SVGChart.group(markers, minimumGap: 1)
+        #expect(groups.map(\.label) == ["fault", "28–30"])
+        #expect(groups[1].members.count == 3)
+    }
+
+    @Test func aRunThatIsNotConsecutiveIsListed() {
+        let groups = SVGChart.group([Self.marker(5, "fault"), Self.marker(5.1, "D")], minimumGap: 1)
+        #expect(groups.map(\.label) == ["fault,D"])
+    }
+
+    @Test func closeMarkersGetOneLabelAndALegendLine() {
+        let chart = SVGChart(
+            title: "t", unit: "", seconds: 60, series: [.init(name: "ok", color: "#000", values: [1, 2])],
+            markers: [Self.marker(30, "28"), Self.marker(30.1, "29"), Self.marker(30.2, "30"), Self.marker(50, "31")])
+        let svg = chart.render()
+        #expect(svg.contains(">28–30</text>"))
+        #expect(!svg.contains(">29</text>"))
+        #expect(svg.contains("28–30: 28 step 28 · 29 step 29 · 30 step 30"))
+        #expect(svg.contains(">31</text>"))
+    }
+}

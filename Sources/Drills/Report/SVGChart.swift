@@ -12,7 +12,7 @@ struct SVGChart {
         func value(at second: Int) -> Double? { values.indices.contains(second) ? values[second] : nil }
     }
 
-    struct Marker {
+    struct Marker: Equatable {
         var time: Double
         /// Drawn above the plot: a number that the timeline table explains, or `fault`.
         var label: String
@@ -55,9 +55,16 @@ struct SVGChart {
         func x(_ time: Double) -> Double { left + plotWidth * time / Double(count) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - min(value, axisTop) / axisTop) }
 
+        // Markers closer together than their labels are wide are drawn as one group (`28–30`), named in a legend
+        // under the plot.
+        let groups = Self.group(
+            markers.filter { $0.time >= 0 && $0.time <= Double(count) },
+            minimumGap: Double(count) * Self.groupingWidth / plotWidth)
+        let legendLines = groups.filter { $0.members.count > 1 }.count
+        let fullHeight = height + (legendLines == 0 ? 0 : Double(legendLines) * 14 + 6)
         var svg: [String] = []
         svg.append(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" "
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(fullHeight))\" "
                 + "role=\"img\" aria-label=\"\(Self.escape(title))\" class=\"chart\">")
         svg.append("<title>\(Self.escape(title))</title>")
         svg.append("<text x=\"\(left)\" y=\"16\" class=\"chart-title\">\(Self.escape(title))</text>")
@@ -118,20 +125,26 @@ struct SVGChart {
             }
         }
 
-        // Labels of markers close together go on separate rows, so that none hides another.
+        // Groups still close together go on separate rows, so that no label hides another.
         var rowEnds = [-Double.infinity, -Double.infinity]
-        for marker in markers.sorted(by: { $0.time < $1.time }) where marker.time >= 0 && marker.time <= Double(count) {
-            let markerX = x(marker.time)
-            let halfWidth = Double(marker.label.count) * 3.5 + 2
+        for group in groups {
+            let markerX = x(group.time)
+            let halfWidth = Double(group.label.count) * 3.5 + 2
             let row = rowEnds.firstIndex { markerX - halfWidth >= $0 } ?? 0
             rowEnds[row] = markerX + halfWidth
             svg.append(
-                "<g class=\"marker\"><title>\(Self.escape(marker.title))</title>"
+                "<g class=\"marker\"><title>\(Self.escape(group.title))</title>"
                     + "<line x1=\"\(Self.fixed(markerX))\" y1=\"\(top - 2 - Double(row) * 12)\" "
                     + "x2=\"\(Self.fixed(markerX))\" y2=\"\(height - bottom)\" "
-                    + "stroke=\"\(marker.color)\" stroke-dasharray=\"4 3\"/>"
-                    + "<text x=\"\(Self.fixed(markerX))\" y=\"\(top - 4 - Double(row) * 12)\" fill=\"\(marker.color)\" "
-                    + "class=\"marker-label\" text-anchor=\"middle\">\(Self.escape(marker.label))</text></g>")
+                    + "stroke=\"\(group.color)\" stroke-dasharray=\"4 3\"/>"
+                    + "<text x=\"\(Self.fixed(markerX))\" y=\"\(top - 4 - Double(row) * 12)\" fill=\"\(group.color)\" "
+                    + "class=\"marker-label\" text-anchor=\"middle\">\(Self.escape(group.label))</text></g>")
+        }
+        for (index, group) in groups.filter({ $0.members.count > 1 }).enumerated() {
+            let line = "\(group.label): " + group.members.map { "\($0.label) \($0.title)" }.joined(separator: " · ")
+            svg.append(
+                "<text x=\"\(left)\" y=\"\(Self.fixed(height + 14 + Double(index) * 14))\" class=\"legend\">"
+                    + "\(Self.escape(Self.truncated(line, to: Int(plotWidth / 6))))</text>")
         }
 
         var legendX = width - right
@@ -144,6 +157,46 @@ struct SVGChart {
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n")
+    }
+
+    /// Markers nearer each other than this many pixels of the plot are one group.
+    static let groupingWidth = 24.0
+
+    /// Markers drawn as one: where the first of them is, a label naming all, and the members for the legend.
+    struct MarkerGroup: Equatable {
+        var members: [Marker]
+        var time: Double { members[0].time }
+        var color: String { members[0].color }
+        var title: String { members.map(\.title).joined(separator: "; ") }
+        /// `7` alone; `28–30` for a run of consecutive numbers; otherwise the labels joined by commas.
+        var label: String {
+            let labels = members.map(\.label)
+            let numbers = labels.compactMap { Int($0) }
+            if labels.count > 2, numbers.count == labels.count,
+                numbers == Array(numbers[0]...(numbers[0] + numbers.count - 1))
+            {
+                return "\(numbers[0])–\(numbers[numbers.count - 1])"
+            }
+            return labels.joined(separator: ",")
+        }
+    }
+
+    /// Groups `markers` (in time order) so that each group's members lie within `minimumGap` seconds of the
+    /// group's first member.
+    static func group(_ markers: [Marker], minimumGap: Double) -> [MarkerGroup] {
+        var groups: [MarkerGroup] = []
+        for marker in markers.sorted(by: { $0.time < $1.time }) {
+            if let last = groups.last, marker.time - last.time < minimumGap {
+                groups[groups.count - 1].members.append(marker)
+            } else {
+                groups.append(MarkerGroup(members: [marker]))
+            }
+        }
+        return groups
+    }
+
+    static func truncated(_ text: String, to characters: Int) -> String {
+        text.count <= characters ? text : String(text.prefix(max(characters - 1, 0))) + "…"
     }
 
     /// 1, 2, 2.5, 5 or 10 times a power of ten, at least `value`.
