@@ -89,7 +89,22 @@ public enum Migrations {
                 )
                 """,
                 "CREATE INDEX audit_events_account ON audit_events (account_id, id)",
-            ])
+            ]),
+        Migration(
+            version: 2, name: "the shared guess budget",
+            statements: [
+                // One row per throttled key (a hash: no e-mail address of a stranger is kept), on the primary,
+                // shared by every portal of every region.
+                """
+                CREATE TABLE login_failures (
+                    key text PRIMARY KEY,
+                    failures integer NOT NULL,
+                    last_failure timestamptz NOT NULL,
+                    blocked_until timestamptz
+                )
+                """,
+                "CREATE INDEX login_failures_last_failure ON login_failures (last_failure)",
+            ]),
     ]
 
     /// The newest schema version this build knows.

@@ -22,7 +22,7 @@ public struct PortalServices: Sendable {
     /// Validates the configuration and builds the parts; nothing connects until the clients run.
     public static func make(
         configuration: PortalConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
-        loginGuard: LoginGuard<ContinuousClock> = LoginGuard(clock: ContinuousClock())
+        loginGuard: LoginGuard<ContinuousClock>? = nil
     ) async throws -> PortalServices {
         try configuration.validate()
         let urls = try configuration.resolvedDatabaseURLs
@@ -44,14 +44,15 @@ public struct PortalServices: Sendable {
         let writeLease = WriteLease(required: !configuration.writeLeaseURL.isEmpty)
         var serviceConfiguration = AccountService.Configuration(region: configuration.region)
         serviceConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+        let store = PostgresAccountStore(
+            reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
+            operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.mayWrite() },
+            logger: logger)
         let accounts = try await AccountService(
-            configuration: serviceConfiguration,
-            store: PostgresAccountStore(
-                reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
-                operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.mayWrite() },
-                logger: logger),
-            hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)), tokens: tokens, loginGuard: loginGuard,
-            now: now, logger: logger)
+            configuration: serviceConfiguration, store: store,
+            hasher: PasswordHasher(cost: UInt8(configuration.bcryptCost)), tokens: tokens,
+            loginGuard: loginGuard ?? configuration.makeLoginGuard(), sharedGuessLedger: store, now: now, logger: logger
+        )
         return PortalServices(
             configuration: configuration, accounts: accounts, reader: reader, writer: writer, metrics: metrics,
             writerEndpoint: "\(urls.writer.host):\(urls.writer.port)", writeLease: writeLease)
@@ -79,6 +80,7 @@ public func buildRouter(services: PortalServices, logger: Logger) -> Router<Port
     let configuration = services.configuration
     let router = Router(context: PortalRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     router.add(middleware: AccessLogMiddleware(metrics: services.metrics))
     router.add(middleware: ProblemMiddleware())
     router.add(

@@ -17,6 +17,11 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(help: "Access-token lifetime, e.g. 15m.") var accessTokenLifetime: String?
     @Option(help: "Refresh-token lifetime, e.g. 30d.") var refreshTokenLifetime: String?
     @Option(help: "The DR controller's URL; when set, writes need its write lease.") var writeLeaseURL: String?
+    @Option(
+        help: "Proxies whose X-Forwarded-For names the client: CIDR list, e.g. 10.0.0.0/24,127.0.0.1 (default: none).")
+    var trustedProxies: String?
+    @Option(help: "The first login lock-out after the free failures, doubling up to 15m (default 1s).")
+    var loginLockoutBase: String?
     @Flag(help: "Serve GET /dev/outbox (pending e-mails with their tokens). Never in production.")
     var developmentMailbox = false
 
@@ -48,6 +53,8 @@ struct ConfigurationOptions: ParsableArguments {
         settings["access-token-lifetime"] = accessTokenLifetime
         settings["refresh-token-lifetime"] = refreshTokenLifetime
         settings["write-lease-url"] = writeLeaseURL
+        settings["trusted-proxies"] = trustedProxies
+        settings["login-lockout-base"] = loginLockoutBase
         if developmentMailbox { settings["development-mailbox"] = "true" }
         return settings
     }

@@ -99,7 +99,7 @@ public func withTestPortal<T: Sendable>(
     configure: (inout PortalConfiguration) -> Void = { _ in },
     logger: Logger? = nil,
     now: @escaping @Sendable () -> Date = { Date() },
-    loginGuard: LoginGuard<ContinuousClock> = LoginGuard(clock: ContinuousClock()),
+    loginGuard: LoginGuard<ContinuousClock>? = nil,
     _ body: @Sendable (TestPortal) async throws -> T
 ) async throws -> T {
     var configuration = PortalConfiguration()

@@ -8,6 +8,10 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case loginSucceeded = "login-succeeded"
         case loginFailed = "login-failed"
         case loginThrottled = "login-throttled"
+        /// The right password of a disabled account.
+        case loginDisabled = "login-disabled"
+        /// A wrong password given to confirm a deletion, password change or e-mail change.
+        case passwordConfirmationFailed = "password-confirmation-failed"
         case tokenRefreshed = "token-refreshed"
         case refreshTokenReused = "refresh-token-reused"
         case logout

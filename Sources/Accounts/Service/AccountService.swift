@@ -20,6 +20,8 @@ public struct AccountService: Sendable {
     public let hasher: PasswordHasher
     public let tokens: AccessTokens
     public let loginGuard: LoginGuard<ContinuousClock>
+    /// Failed logins and password confirmations, counted once for the whole deployment.
+    public let guessBudget: GuessBudget
     private let now: @Sendable () -> Date
     private let decoyHash: String
     private let logger: Logger
@@ -27,6 +29,7 @@ public struct AccountService: Sendable {
     public init(
         configuration: Configuration, store: any AccountStore, hasher: PasswordHasher, tokens: AccessTokens,
         loginGuard: LoginGuard<ContinuousClock> = LoginGuard(clock: ContinuousClock()),
+        sharedGuessLedger: (any SharedGuessLedger)? = nil,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) async throws {
         self.configuration = configuration
@@ -34,6 +37,7 @@ public struct AccountService: Sendable {
         self.hasher = hasher
         self.tokens = tokens
         self.loginGuard = loginGuard
+        self.guessBudget = GuessBudget(local: loginGuard, shared: sharedGuessLedger, now: now, logger: logger)
         self.now = now
         self.decoyHash = try await hasher.makeDecoyHash()
         self.logger = logger
@@ -60,29 +64,58 @@ public struct AccountService: Sendable {
         return account
     }
 
-    /// Checks the password and opens a session. Throttled per address and per client; the answer never
-    /// says whether the e-mail address has an account.
+    /// Checks the password and opens a session. Throttled per account and per client address, with one budget
+    /// for the whole deployment; the answer never says whether the e-mail address has an account.
     public func logIn(email rawEmail: String, password: String, origin: RequestOrigin) async throws -> TokenPair {
         let key = rawEmail.trimmingWhitespace().lowercased()
-        guard !key.isEmpty, key.utf8.count <= 254, !password.isEmpty, password.count <= 1024 else {
+        guard !key.isEmpty, key.utf8.count <= 254, !key.containsControlCharacters, !password.isEmpty,
+            password.count <= 1024
+        else {
             throw AccountsError.invalidCredentials
         }
-        if let wait = await loginGuard.retryAfter(email: key, clientAddress: origin.clientAddress) {
-            throw AccountsError(
-                .tooManyAttempts, "Too many failed logins; try again later.", retryAfter: wait)
+        try await auditingThrottle(accountID: nil, origin: origin) {
+            try await guessBudget.check(email: key, clientAddress: origin.clientAddress)
         }
         let stored = try await store.credentials(forEmail: key)
         let matches = try await hasher.verify(password, hash: stored?.passwordHash ?? decoyHash)
         guard let stored, matches else {
-            await loginGuard.recordFailure(email: key, clientAddress: origin.clientAddress)
-            try await store.recordAudit(NewAuditEvent(.loginFailed, accountID: stored?.account.id, origin: origin))
+            try await auditingThrottle(accountID: stored?.account.id, origin: origin) {
+                try await guessBudget.recordFailure(email: key, clientAddress: origin.clientAddress)
+            }
+            await recordAuditBestEffort(NewAuditEvent(.loginFailed, accountID: stored?.account.id, origin: origin))
             throw AccountsError.invalidCredentials
         }
+        try await auditingThrottle(accountID: stored.account.id, origin: origin) {
+            try await guessBudget.admit(email: key, clientAddress: origin.clientAddress)
+        }
         guard !stored.account.disabled else {
+            await recordAuditBestEffort(NewAuditEvent(.loginDisabled, accountID: stored.account.id, origin: origin))
             throw AccountsError(.accountDisabled, "This account is disabled.")
         }
-        await loginGuard.recordSuccess(email: key)
         return try await openSession(for: stored.account, origin: origin)
+    }
+
+    /// Runs a guess-budget step; a refusal is audited (best effort) before it is thrown.
+    private func auditingThrottle(accountID: UUID?, origin: RequestOrigin, _ body: () async throws -> Void)
+        async throws
+    {
+        do {
+            try await body()
+        } catch let error as AccountsError where error.code == .tooManyAttempts {
+            await recordAuditBestEffort(NewAuditEvent(.loginThrottled, accountID: accountID, origin: origin))
+            throw error
+        }
+    }
+
+    /// Records an audit event of an attempt that fails anyway: a region that cannot write now (fenced, writer
+    /// unreachable) still gives the attempt its own answer, and logs that the event is missing.
+    private func recordAuditBestEffort(_ event: NewAuditEvent) async {
+        do {
+            try await store.recordAudit(event)
+        } catch {
+            logger.warning(
+                "audit event not recorded", metadata: ["kind": "\(event.kind.rawValue)", "error": "\(error)"])
+        }
     }
 
     private func openSession(for account: Account, origin: RequestOrigin) async throws -> TokenPair {
@@ -168,7 +201,7 @@ public struct AccountService: Sendable {
 
     /// Deletes the account and every session once the password is confirmed; the e-mail becomes free.
     public func deleteAccount(_ principal: Principal, password: String, origin: RequestOrigin) async throws {
-        try await confirmPassword(password, of: principal, field: "password")
+        try await confirmPassword(password, of: principal, field: "password", origin: origin)
         try await store.deleteAccount(
             id: principal.account.id,
             audit: NewAuditEvent(.accountDeleted, accountID: principal.account.id, origin: origin))
@@ -180,7 +213,7 @@ public struct AccountService: Sendable {
     ) async throws {
         try configuration.passwordPolicy.check(
             newPassword, email: try? EmailAddress(principal.account.email), field: "newPassword")
-        try await confirmPassword(currentPassword, of: principal, field: "currentPassword")
+        try await confirmPassword(currentPassword, of: principal, field: "currentPassword", origin: origin)
         try await store.changePassword(
             accountID: principal.account.id, passwordHash: try await hasher.hash(newPassword),
             keeping: principal.sessionID, now: now(),
@@ -194,7 +227,7 @@ public struct AccountService: Sendable {
         async throws -> EmailAddress
     {
         let email = try EmailAddress(rawEmail)
-        try await confirmPassword(password, of: principal, field: "password")
+        try await confirmPassword(password, of: principal, field: "password", origin: origin)
         if let existing = try await store.credentials(forEmail: email.normalized),
             existing.account.id != principal.account.id
         {
@@ -329,14 +362,30 @@ public struct AccountService: Sendable {
         }
     }
 
-    private func confirmPassword(_ password: String, of principal: Principal, field: String) async throws {
+    /// Checks the password of a signed-in customer (deletion, password and e-mail change) against the same
+    /// guess budget as logins: a stolen access token does not buy unlimited guesses.
+    private func confirmPassword(_ password: String, of principal: Principal, field: String, origin: RequestOrigin)
+        async throws
+    {
+        let key = principal.account.email.lowercased()
+        try await auditingThrottle(accountID: principal.account.id, origin: origin) {
+            try await guessBudget.check(email: key, clientAddress: origin.clientAddress)
+        }
         guard let stored = try await store.credentials(forAccount: principal.account.id) else {
             throw AccountsError.unauthenticated
         }
         guard password.count <= 1024, try await hasher.verify(password, hash: stored.passwordHash) else {
+            try await auditingThrottle(accountID: principal.account.id, origin: origin) {
+                try await guessBudget.recordFailure(email: key, clientAddress: origin.clientAddress)
+            }
+            await recordAuditBestEffort(
+                NewAuditEvent(.passwordConfirmationFailed, accountID: principal.account.id, origin: origin))
             throw AccountsError(
                 .invalidCredentials, "The password is wrong.",
                 fieldErrors: [.init(field: field, message: "is wrong")])
+        }
+        try await auditingThrottle(accountID: principal.account.id, origin: origin) {
+            try await guessBudget.admit(email: key, clientAddress: origin.clientAddress)
         }
     }
 }

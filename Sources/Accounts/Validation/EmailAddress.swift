@@ -40,6 +40,9 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
 }
 
 extension String {
+    /// Whether the text holds a control character (NUL included, which PostgreSQL refuses in text).
+    public var containsControlCharacters: Bool { unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }
+
     /// The string without leading and trailing Unicode white space.
     func trimmingWhitespace() -> String {
         let scalars = unicodeScalars

@@ -42,6 +42,8 @@ public struct LabConfiguration: Sendable {
     public var startTimeout: Duration = .seconds(120)
     /// The controller's settings (probe interval, thresholds, lease, mode, …).
     public var controllerSettings = ControllerSettings()
+    /// Extra portal settings (`key: value`, as in the portal's YAML file), passed as `PORTAL_*` variables.
+    public var portalSettings: [String: String] = [:]
 
     public init() {}
 

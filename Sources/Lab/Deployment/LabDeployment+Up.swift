@@ -141,7 +141,13 @@ extension LabDeployment {
                     environment: [
                         "PORTAL_CRITICAL_WRITES_REMOTE_APPLY": "true",
                         "PORTAL_WRITE_LEASE_URL": "http://127.0.0.1:\(region.controlPort)",
-                    ],
+                        // The edge reaches the portals through the WAN emulator, whose links connect from
+                        // 127.0.0.1; clients reach the edge from any other loopback address (127.0.0.2, …).
+                        "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32",
+                    ].merging(
+                        configuration.portalSettings.map {
+                            ("PORTAL_" + $0.key.uppercased().replacingOccurrences(of: "-", with: "_"), $0.value)
+                        }, uniquingKeysWith: { $1 }),
                     logFile: path("logs/portal-\(name)-\(index).log"))
                 state.regions[state.regions.firstIndex { $0.name == name }!].portals[index].process = record
                 try state.save()

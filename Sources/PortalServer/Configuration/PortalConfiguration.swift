@@ -39,8 +39,25 @@ public struct PortalConfiguration: Sendable {
     /// The controller's base URL. When set, the portal writes only while the controller's answer allows it
     /// (a running write lease in the primary region, or a standby region): DESIGN.md invariant 1.
     public var writeLeaseURL: String = ""
+    /// The proxies whose `X-Forwarded-For` names the client (the edge, a load balancer's subnets). Empty trusts
+    /// no one: behind a proxy every customer then shares the proxy's address in throttles and the audit log.
+    public var trustedProxies = TrustedProxies()
+    /// The first lock-out after the free failures (per account 5, per client address 20); each further failure
+    /// doubles it, up to 15 minutes (as Keycloak's `waitIncrementSeconds`).
+    public var loginLockoutBase: Duration = .seconds(1)
 
     public init() {}
+
+    /// The login guard of this configuration: the standard allowances with `loginLockoutBase`.
+    public func makeLoginGuard() -> LoginGuard<ContinuousClock> {
+        func limits(_ standard: ThrottleLimits) -> ThrottleLimits {
+            ThrottleLimits(
+                freeFailures: standard.freeFailures, baseDelay: loginLockoutBase,
+                maximumDelay: standard.maximumDelay, forgetAfter: standard.forgetAfter)
+        }
+        return LoginGuard(
+            clock: ContinuousClock(), accountLimits: limits(.perAccount), addressLimits: limits(.perClientAddress))
+    }
 
     /// Rejects a bad value with the name of its key.
     public func validate() throws(ConfigurationError) {
@@ -76,6 +93,9 @@ public struct PortalConfiguration: Sendable {
         }
         guard (1024...(16 * 1024 * 1024)).contains(maximumBodySize) else {
             throw .init(key: "maximum-body-size", "must be 1 KiB–16 MiB")
+        }
+        guard loginLockoutBase >= .milliseconds(100), loginLockoutBase <= .seconds(900) else {
+            throw .init(key: "login-lockout-base", "must be between 100ms and 15m")
         }
         if !writeLeaseURL.isEmpty {
             guard let url = URL(string: writeLeaseURL), url.scheme == "http" || url.scheme == "https",
@@ -125,6 +145,8 @@ public struct PortalConfiguration: Sendable {
         case "critical-writes-remote-apply": criticalWritesRemoteApply = try Self.boolean(value, key)
         case "maximum-body-size": maximumBodySize = try Self.integer(value, key)
         case "write-lease-url": writeLeaseURL = value
+        case "trusted-proxies": trustedProxies = try TrustedProxies(parsing: value)
+        case "login-lockout-base": loginLockoutBase = try Self.duration(value, key)
         default: throw .init(key: key, "is not a known setting")
         }
     }
@@ -145,7 +167,8 @@ public struct PortalConfiguration: Sendable {
         "host", "port", "region", "database-url", "writer-database-url", "database-password", "database-pool-size",
         "database-timeout", "consistency-wait", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
         "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
-        "maximum-body-size", "write-lease-url",
+        "maximum-body-size", "write-lease-url", "trusted-proxies",
+        "login-lockout-base",
     ]
 
     /// The reader and writer URLs with `databasePassword` filled in where they have no password.

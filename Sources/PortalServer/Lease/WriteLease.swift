@@ -63,8 +63,10 @@ struct WriteLeaseKeeper: Service {
 
     func run() async throws {
         var lastDecision: LeaseAnswer.Decision?
+        // Ends on graceful shutdown too: the lease it holds stays valid for its remaining time, which covers the
+        // requests still draining.
         await withGracefulShutdownHandler {
-            while !Task.isCancelled {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 var pause = Duration.milliseconds(200)
                 let sentAt = ContinuousClock.now
                 do {

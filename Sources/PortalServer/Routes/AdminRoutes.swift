@@ -11,10 +11,12 @@ struct AdminRoutes {
         router.get("v1/admin/accounts") { request, context in
             let query = request.uri.queryParameters
             let text = query["query"].map(String.init)
-            if let text, text.count > 254 {
+            if let text, text.count > 254 || text.containsControlCharacters {
                 throw AccountsError(
-                    .validationFailed, "The query is too long.",
-                    fieldErrors: [.init(field: "query", message: "must be at most 254 characters")])
+                    .validationFailed, "The query is too long or holds control characters.",
+                    fieldErrors: [
+                        .init(field: "query", message: "must be at most 254 characters, without control characters")
+                    ])
             }
             let page = try await accounts.listAccounts(
                 try context.requirePrincipal(), query: text, cursor: query["cursor"].map(String.init),

@@ -42,6 +42,11 @@ struct DevelopmentMailboxRoutes {
     func register(on router: RouterGroup<PortalRequestContext>) {
         router.get("dev/outbox") { request, _ in
             let recipient = request.uri.queryParameters["to"].map(String.init)
+            if let recipient, recipient.utf8.count > 254 || recipient.containsControlCharacters {
+                throw AccountsError(
+                    .validationFailed, "The recipient is not an e-mail address.",
+                    fieldErrors: [.init(field: "to", message: "must be an e-mail address")])
+            }
             let messages = try await accounts.store.outbox(recipient: recipient, limit: 100)
             return JSONResponse(OutboxBody(messages: messages))
         }

@@ -22,6 +22,8 @@ locals {
     { name = "PORTAL_HOST", value = "0.0.0.0" },
     { name = "PORTAL_PORT", value = tostring(var.container_port) },
     { name = "PORTAL_REGION", value = var.region },
+    # The ALB's subnets: its X-Forwarded-For names the client.
+    { name = "PORTAL_TRUSTED_PROXIES", value = join(",", var.public_subnet_cidrs) },
   ]
 
   log_configuration = {
