@@ -42,8 +42,7 @@ extension LabDeployment {
 
     /// Starts every region's etcd member (each needs the others to bootstrap, so all at once) and waits until each
     /// one answers `/health` (a raft leader exists and it has caught up).
-    func startEtcd(state: inout LabState, timeout: Duration) async throws {
-        let executable = try EtcdMemberConfiguration.executable()
+    func startEtcd(executable: String, state: inout LabState, timeout: Duration) async throws {
         for index in state.regions.indices where state.regions[index].etcd != nil {
             let name = state.regions[index].name
             let member = try Self.etcdMemberConfiguration(for: name, in: state)

@@ -1,4 +1,5 @@
 import Accounts
+import Etcd
 import Failover
 import Foundation
 import LocalPostgres
@@ -17,6 +18,7 @@ extension LabDeployment {
         }
         let portal = try Self.executable(configuration.portalExecutable, named: "customer-portal")
         let control = try Self.executable(configuration.controlExecutable, named: "drctl")
+        let etcd = try EtcdMemberConfiguration.executable()
         try FileManager.default.createDirectory(atPath: path("logs"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: path("postgres"), withIntermediateDirectories: true)
         // The database folders must be reachable for the unprivileged postgres user.
@@ -71,7 +73,7 @@ extension LabDeployment {
 
         do {
             try await startWAN(plan: plan, control: control, state: &state, timeout: configuration.startTimeout)
-            try await startEtcd(state: &state, timeout: configuration.startTimeout)
+            try await startEtcd(executable: etcd, state: &state, timeout: configuration.startTimeout)
             try await startDatabases(configuration, state: &state)
             try await startPortals(configuration, executable: portal, state: &state)
             try await startEdge(control: control, state: &state, timeout: configuration.startTimeout)
