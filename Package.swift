@@ -100,6 +100,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Etcd",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Edge",
             dependencies: [
                 "Failover",
@@ -118,7 +127,7 @@ let package = Package(
         .target(
             name: "Lab",
             dependencies: [
-                "Failover", "LocalPostgres", "Accounts",
+                "Failover", "LocalPostgres", "Accounts", "Etcd",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -198,6 +207,8 @@ let package = Package(
             dependencies: ["Accounts", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings),
         .testTarget(name: "FailoverTests", dependencies: ["Failover"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EtcdTests", dependencies: ["Etcd", "LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalServerTests",
@@ -239,7 +250,7 @@ let package = Package(
         .testTarget(
             name: "LabTests",
             dependencies: [
-                "Lab", "Failover", "LocalPostgres", "Controller", "Drills", "Runbook", "DRConfiguration",
+                "Lab", "Failover", "LocalPostgres", "Controller", "Drills", "Runbook", "DRConfiguration", "Etcd",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

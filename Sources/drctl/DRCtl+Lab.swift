@@ -210,6 +210,13 @@ func printStatus(_ deployment: LabDeployment, json: Bool) async throws {
             row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
                 separator: "  "))
     }
+    if !status.etcd.isEmpty {
+        let members = status.etcd.map { member in
+            "\(member.region) \(member.healthy ? "healthy" : "NOT HEALTHY") (\(member.clientURL), pid "
+                + "\(member.pid.map(String.init) ?? "-"))"
+        }
+        print("etcd: " + members.joined(separator: "; "))
+    }
 }
 
 extension DRCtl.LabCommand {

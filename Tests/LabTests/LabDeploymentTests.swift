@@ -1,3 +1,4 @@
+import Etcd
 import Failover
 import Foundation
 import Lab
@@ -55,8 +56,44 @@ import Testing
                 "SELECT count(*) FROM accounts WHERE email = '\(email)'",
                 port: try state.region("us-east-1").postgres.port, database: "portal")
             #expect(primaryRows == "1")
+
+            try await checkEtcdMembersCrossTheWAN(lab, state, status)
         }
         for pid in pids { #expect(await hasExited(pid), "pid \(pid) left running") }
+    }
+
+    /// The control plane's etcd: a member per region, healthy, recorded (so stopped by pid with the rest). Raft's
+    /// traffic crosses the WAN: a partitioned region's member loses its leader while the other two keep a
+    /// majority and accept writes, and it catches up once the partition heals. Last in its test: it cuts a region.
+    private func checkEtcdMembersCrossTheWAN(_ lab: LabDeployment, _ state: LabState, _ status: LabStatus)
+        async throws
+    {
+        #expect(status.etcd.map(\.region) == state.regions.map(\.name.rawValue))
+        #expect(status.etcd.allSatisfy { $0.healthy })
+        let members = state.regions.compactMap(\.etcd)
+        #expect(members.count == 3 && members.allSatisfy { $0.process.map { state.processes.contains($0) } == true })
+        let eu = try #require(try state.region("eu-west-1").etcd)
+        let us = try #require(try state.region("us-east-1").etcd)
+        let etcd = try EtcdClient(configuration: .init(endpoints: [us.clientURL], requestTimeout: .seconds(3)))
+        let europe = try EtcdClient(configuration: .init(endpoints: [eu.clientURL], requestTimeout: .seconds(1)))
+        // From outside, across the WAN's client route into eu-west-1.
+        let outside = try EtcdClient(
+            configuration: .init(endpoints: ["http://127.0.0.1:\(try #require(eu.clientRoutes["outside"]))"]))
+        try await etcd.put("/lab-test/before", "1")
+        #expect(try await outside.get("/lab-test/before")?.text == "1")
+
+        let admin = WANAdminClient(port: state.wan.adminPort)
+        _ = try await admin.partition("eu-west-1")
+        try await eventually("eu-west-1's member without a leader", limit: .seconds(20)) {
+            await !europe.isHealthy(eu.clientURL)
+        }
+        try await etcd.put("/lab-test/during", "2")
+        #expect(await etcd.isHealthy(us.clientURL))
+        #expect(try await lab.status().etcd.map(\.healthy) == [true, false, true])
+        _ = try await admin.heal("eu-west-1")
+        try await eventually("eu-west-1's member caught up", limit: .seconds(20)) {
+            try await europe.get("/lab-test/during")?.text == "2"
+        }
     }
 
     @Test func readYourWritesAcrossRegionsWithTheConsistencyToken() async throws {

@@ -22,7 +22,8 @@ public struct LabFaultInjector: FaultInjector {
         let state = try deployment.state()
         let region = try state.region(name)
         let portals = region.portals.compactMap(\.process)
-        let everything = portals + [region.postgres.process, region.agent].compactMap { $0 }
+        // A region's crash or freeze takes its etcd member with it.
+        let everything = portals + [region.postgres.process, region.agent, region.etcd?.process].compactMap { $0 }
         let admin = WANAdminClient(port: state.wan.adminPort)
         switch fault {
         case .crash:
@@ -51,8 +52,8 @@ public struct LabFaultInjector: FaultInjector {
     public func heal(_ name: RegionName) async throws {
         let state = try deployment.state()
         let region = try state.region(name)
-        for record in region.portals.compactMap(\.process) + [region.postgres.process, region.agent].compactMap({ $0 })
-        {
+        let processes = region.portals.compactMap(\.process)
+        for record in processes + [region.postgres.process, region.agent, region.etcd?.process].compactMap({ $0 }) {
             DetachedProcess.signal(record, SIGCONT)
         }
         let admin = WANAdminClient(port: state.wan.adminPort)
@@ -84,6 +85,14 @@ public struct LabFaultInjector: FaultInjector {
             try LabState.update(in: deployment.directory) { state in
                 let position = state.regions.firstIndex { $0.name == name }!
                 state.regions[position].portals[index].process = restarted
+            }
+        }
+        if let record = region.etcd?.process, !DetachedProcess.isRunning(record) {
+            // It rejoins from its data folder (the initial-cluster flags apply only to an empty one).
+            let restarted = try DetachedProcess.restart(record)
+            try LabState.update(in: deployment.directory) { state in
+                let position = state.regions.firstIndex { $0.name == name }!
+                state.regions[position].etcd?.process = restarted
             }
         }
         if let record = region.agent, !DetachedProcess.isRunning(record) {

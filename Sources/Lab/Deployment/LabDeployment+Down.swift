@@ -5,8 +5,8 @@ import Foundation
 #endif
 
 extension LabDeployment {
-    /// Stops every process of the lab by its recorded pid: portals, then databases (fast shutdown), then the
-    /// WAN emulator. With `purge`, deletes the lab's folder. Works after `drctl` itself was killed, since it
+    /// Stops every process of the lab by its recorded pid: portals and the control plane, then databases (fast
+    /// shutdown) and etcd members, then the WAN emulator. With `purge`, deletes the lab's folder. Works after `drctl` itself was killed, since it
     /// reads only the state file. Returns how many processes were stopped.
     @discardableResult
     public func down(purge: Bool) async throws -> Int {
@@ -23,7 +23,8 @@ extension LabDeployment {
             region.postgres.process.flatMap { DetachedProcess.isRunning($0) ? $0 : nil }
                 ?? Self.postmaster(in: region.postgres.dataDirectory)
         }
-        for group in [portals, databases, [state.wan.process].compactMap { $0 }] {
+        let etcd = state.regions.compactMap { $0.etcd?.process }
+        for group in [portals, databases + etcd, [state.wan.process].compactMap { $0 }] {
             // Each group stops in parallel; postgres gets SIGINT (fast shutdown: no waiting for clients).
             await withTaskGroup(of: Bool.self) { tasks in
                 for record in group {

@@ -1,3 +1,4 @@
+import Etcd
 import Failover
 import Foundation
 import LocalPostgres
@@ -32,6 +33,14 @@ public struct LabStatus: Codable, Sendable {
         public var url: String
         public var pid: Int32?
     }
+    /// One etcd member of the control plane.
+    public struct EtcdMember: Codable, Sendable {
+        public var region: String
+        public var clientURL: String
+        public var pid: Int32?
+        /// It runs and answers `/health` (it has a raft leader).
+        public var healthy: Bool
+    }
 
     public var dir: String
     public var durability: String
@@ -40,6 +49,7 @@ public struct LabStatus: Codable, Sendable {
     public var controller: String?
     public var wan: WAN
     public var regions: [Region]
+    public var etcd: [EtcdMember]
 }
 
 extension LabDeployment {
@@ -53,6 +63,7 @@ extension LabDeployment {
             }
             for await (name, probe) in group { probes[name] = probe }
         }
+        let etcd = await etcdStatus(state)
         let primaryLSN = probes.values.first { $0.role == "primary" }?.lsn
         var regions: [LabStatus.Region] = []
         for region in state.regions {
@@ -86,7 +97,30 @@ extension LabDeployment {
             dir: directory, durability: state.durability.rawValue, primary: state.primary.rawValue,
             edge: state.edge.flatMap { edge in edge.process.map(DetachedProcess.isRunning) == true ? edge.url : nil },
             controller: state.controller.process.map(DetachedProcess.isRunning) == true ? state.controller.url : nil,
-            wan: .init(url: state.wan.url, pid: state.wan.process?.pid), regions: regions)
+            wan: .init(url: state.wan.url, pid: state.wan.process?.pid), regions: regions, etcd: etcd)
+    }
+
+    /// Every region's etcd member, with its health asked now (all at once).
+    func etcdStatus(_ state: LabState) async -> [LabStatus.EtcdMember] {
+        let members = state.regions.compactMap { region in region.etcd.map { (region.name, $0) } }
+        guard let client = try? EtcdClient(configuration: .init(endpoints: members.map(\.1.clientURL))) else {
+            return []
+        }
+        var healthy: [RegionName: Bool] = [:]
+        await withTaskGroup(of: (RegionName, Bool).self) { group in
+            for (name, member) in members {
+                group.addTask {
+                    let running = member.process.map(DetachedProcess.isRunning) ?? false
+                    return (name, running ? await client.isHealthy(member.clientURL) : false)
+                }
+            }
+            for await (name, answer) in group { healthy[name] = answer }
+        }
+        return members.map { name, member in
+            LabStatus.EtcdMember(
+                region: name.rawValue, clientURL: member.clientURL, pid: member.process?.pid,
+                healthy: healthy[name] ?? false)
+        }
     }
 
     /// Role, replayed (or, on a primary, current) WAL position and replay lag of the database on `port`.

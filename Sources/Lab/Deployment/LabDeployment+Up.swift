@@ -1,4 +1,5 @@
 import Accounts
+import Etcd
 import Failover
 import Foundation
 import LocalPostgres
@@ -17,6 +18,7 @@ extension LabDeployment {
         }
         let portal = try Self.executable(configuration.portalExecutable, named: "customer-portal")
         let control = try Self.executable(configuration.controlExecutable, named: "drctl")
+        let etcd = try EtcdMemberConfiguration.executable()
         try FileManager.default.createDirectory(atPath: path("logs"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: path("postgres"), withIntermediateDirectories: true)
         // The database folders must be reachable for the unprivileged postgres user.
@@ -27,15 +29,17 @@ extension LabDeployment {
         let pickPort: () throws -> Int = { try LabPorts.pick() }
         var postgresPorts: [RegionName: Int] = [:]
         var portalPorts: [RegionName: [Int]] = [:]
+        var etcdPorts: [RegionName: WANPlan.EtcdPorts] = [:]
         for region in configuration.regions {
             postgresPorts[region] = try pickPort()
             portalPorts[region] = try (0..<configuration.portalsPerRegion).map { _ in try pickPort() }
+            etcdPorts[region] = WANPlan.EtcdPorts(client: try pickPort(), peer: try pickPort())
         }
         let controllerPort = try pickPort()
         let (plan, routes) = try WANPlan.make(
             regions: configuration.regions, primary: configuration.primary, postgresPorts: postgresPorts,
-            portalPorts: portalPorts, controllerPort: controllerPort, latencyScale: configuration.latencyScale,
-            pickPort: pickPort)
+            portalPorts: portalPorts, controllerPort: controllerPort, etcdPorts: etcdPorts,
+            latencyScale: configuration.latencyScale, pickPort: pickPort)
 
         let keyFile = path("signing-keys.json")
         try SigningKeySet(keys: [.generate()]).encoded().write(to: URL(fileURLWithPath: keyFile))
@@ -59,12 +63,17 @@ extension LabDeployment {
                     portals: portalPorts[region]!.map { LabState.Portal(port: $0, process: nil) },
                     writerPort: ports.writer, databaseRoutes: ports.databases, ingressPorts: ports.ingress,
                     controlPort: ports.control, controlDatabasePort: ports.controlDatabase, probePorts: ports.probes,
-                    agent: nil)
+                    agent: nil,
+                    etcd: LabState.EtcdMember(
+                        clientPort: etcdPorts[region]!.client, peerPort: etcdPorts[region]!.peer,
+                        peerRoutePort: ports.etcdPeer!, clientRoutes: ports.etcdClients,
+                        dataDirectory: path("etcd/\(region)"), process: nil))
             })
         try state.save()
 
         do {
             try await startWAN(plan: plan, control: control, state: &state, timeout: configuration.startTimeout)
+            try await startEtcd(executable: etcd, state: &state, timeout: configuration.startTimeout)
             try await startDatabases(configuration, state: &state)
             try await startPortals(configuration, executable: portal, state: &state)
             try await startEdge(control: control, state: &state, timeout: configuration.startTimeout)

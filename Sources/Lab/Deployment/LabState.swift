@@ -49,6 +49,25 @@ public struct LabState: Codable, Sendable, Equatable {
         public var probePorts: [String: Int]
         /// The region's probe agent (a vantage point for the other regions).
         public var agent: ProcessRecord?
+        /// The region's etcd member (nil in a lab started before the control plane had one).
+        public var etcd: EtcdMember?
+    }
+
+    /// One member of the control plane's etcd cluster, one per region.
+    public struct EtcdMember: Codable, Sendable, Equatable {
+        /// The client port (v3 JSON gateway), reached directly from inside the region.
+        public var clientPort: Int
+        /// The port the member listens on for its peers.
+        public var peerPort: Int
+        /// The WAN route to `peerPort`: the peer URL the member advertises, so every other member crosses the WAN
+        /// (the route tells their connections apart by the sender's `X-PeerURLs`).
+        public var peerRoutePort: Int
+        /// Ports through which another region's nodes, or the outside, reach the client port, by node name.
+        public var clientRoutes: [String: Int]
+        public var dataDirectory: String
+        public var process: ProcessRecord?
+        public var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+        public var advertisedPeerURL: String { "http://127.0.0.1:\(peerRoutePort)" }
     }
 
     /// The DR controller.
@@ -101,7 +120,8 @@ public struct LabState: Codable, Sendable, Equatable {
     /// Every process the lab started.
     public var processes: [ProcessRecord] {
         regions.flatMap { region in
-            region.portals.compactMap(\.process) + [region.postgres.process, region.agent].compactMap { $0 }
+            region.portals.compactMap(\.process)
+                + [region.postgres.process, region.agent, region.etcd?.process].compactMap { $0 }
         } + [wan.process, edge?.process, controller.process].compactMap { $0 }
     }
 

@@ -15,7 +15,7 @@ public enum WANDaemon {
         for route in plan.routes {
             _ = try await emulator.addRoute(
                 name: route.name, from: route.from, to: route.to, listenPort: route.listenPort,
-                targetHost: route.targetHost, targetPort: route.targetPort)
+                targetHost: route.targetHost, targetPort: route.targetPort, sourceByPeerURL: route.sourceByPeerURL)
         }
         logger.info("WAN emulator up", metadata: ["routes": "\(plan.routes.count)", "admin.port": "\(plan.adminPort)"])
         let app = buildWANAdminApplication(emulator: emulator, host: "127.0.0.1", port: plan.adminPort, logger: logger)

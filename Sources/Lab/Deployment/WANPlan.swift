@@ -31,6 +31,10 @@ public struct WANPlan: Codable, Sendable, Equatable {
         public static func controlDatabase(_ region: RegionName) -> String { "control-db:\(region)" }
         /// `from`'s probe agent reaching `to`'s first portal.
         public static func probe(from: RegionName, to: RegionName) -> String { "probe:\(from)->\(to)" }
+        /// Every other etcd member reaching `region`'s member's peer port.
+        public static func etcdPeer(_ region: RegionName) -> String { "etcd-peer:\(region)" }
+        /// Node `from` (a region, or the outside) reaching `to`'s etcd member's client port.
+        public static func etcdClient(from: String, to: RegionName) -> String { "etcd:\(from)->\(to)" }
     }
 
     /// The ports of every route of one region.
@@ -41,21 +45,38 @@ public struct WANPlan: Codable, Sendable, Equatable {
         public var control: Int
         public var controlDatabase: Int
         public var probes: [String: Int] = [:]
+        /// The route to this region's etcd peer port (its advertised peer URL), when it has a member.
+        public var etcdPeer: Int?
+        /// Routes to this region's etcd client port, by the node they start in.
+        public var etcdClients: [String: Int] = [:]
+    }
+
+    /// The ports an etcd member listens on.
+    public struct EtcdPorts: Sendable {
+        public var client: Int
+        public var peer: Int
     }
 
     /// The plan for a lab whose ports are already chosen.
     static func make(
         regions: [RegionName], primary: RegionName, postgresPorts: [RegionName: Int], portalPorts: [RegionName: [Int]],
-        controllerPort: Int, latencyScale: Double, pickPort: () throws -> Int
+        controllerPort: Int, etcdPorts: [RegionName: EtcdPorts] = [:], latencyScale: Double,
+        pickPort: () throws -> Int
     ) throws -> (plan: WANPlan, routes: [RegionName: RegionRoutes]) {
         var routes: [WANRoute] = []
         var ports: [RegionName: RegionRoutes] = [:]
-        func route(_ name: String, from: String, to: String, port target: Int) throws -> Int {
+        func route(
+            _ name: String, from: String, to: String, port target: Int, listenPort: Int? = nil,
+            sourceByPeerURL: [String: String]? = nil
+        ) throws -> Int {
             let route = WANRoute(
-                name: name, from: from, to: to, listenPort: try pickPort(), targetHost: "127.0.0.1", targetPort: target)
+                name: name, from: from, to: to, listenPort: try listenPort ?? pickPort(), targetHost: "127.0.0.1",
+                targetPort: target, sourceByPeerURL: sourceByPeerURL)
             routes.append(route)
             return route.listenPort
         }
+        // Every member's advertised peer URL first: each peer route tells its senders apart by them.
+        let peerRoutePorts = try Dictionary(uniqueKeysWithValues: etcdPorts.keys.map { ($0, try pickPort()) })
         for region in regions {
             var own = RegionRoutes(
                 writer: try route(
@@ -76,6 +97,19 @@ public struct WANPlan: Codable, Sendable, Equatable {
             for (index, portalPort) in (portalPorts[region] ?? []).enumerated() {
                 own.ingress.append(
                     try route(RouteName.ingress(region, index), from: outside, to: region.rawValue, port: portalPort))
+            }
+            if let etcd = etcdPorts[region], let peerRoutePort = peerRoutePorts[region] {
+                let senders = peerRoutePorts.filter { $0.key != region }
+                own.etcdPeer = try route(
+                    RouteName.etcdPeer(region), from: outside, to: region.rawValue, port: etcd.peer,
+                    listenPort: peerRoutePort,
+                    sourceByPeerURL: Dictionary(
+                        uniqueKeysWithValues: senders.map { ("http://127.0.0.1:\($0.value)", $0.key.rawValue) }))
+                for node in regions.filter({ $0 != region }).map(\.rawValue) + [outside] {
+                    own.etcdClients[node] = try route(
+                        RouteName.etcdClient(from: node, to: region), from: node, to: region.rawValue,
+                        port: etcd.client)
+                }
             }
             ports[region] = own
         }

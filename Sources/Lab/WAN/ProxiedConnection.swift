@@ -75,6 +75,13 @@ final class ProxiedConnection: @unchecked Sendable {
         }
     }
 
+    /// Like `downstreamActive()`, for a channel whose first bytes were read before the connection existed (to
+    /// learn its sender): they cross the link first.
+    func downstreamActive(replaying head: ByteBuffer) {
+        downstreamActive()
+        if head.readableBytes > 0 { received(head, from: .downstream) }
+    }
+
     /// The upstream channel is connected: start reading it and deliver what the client sent meanwhile.
     func upstreamActive(_ channel: any Channel) {
         eventLoop.preconditionInEventLoop()

@@ -17,10 +17,16 @@ final class RouteListener: Sendable {
     private let state: Mutex<State>
     private let configuration: WANEmulator.Configuration
     private let logger: Logger
+    /// The emulator's link between two nodes, for routes that learn each connection's sender.
+    private let linkBetween: @Sendable (String, String) -> Link?
 
-    private init(route: WANRoute, link: Link, configuration: WANEmulator.Configuration, logger: Logger) {
+    private init(
+        route: WANRoute, link: Link, configuration: WANEmulator.Configuration, logger: Logger,
+        linkBetween: @escaping @Sendable (String, String) -> Link?
+    ) {
         self.state = Mutex(State(route: route, link: link))
         self.configuration = configuration
+        self.linkBetween = linkBetween
         var logger = logger
         logger[metadataKey: WANLogKey.route] = "\(route.name)"
         self.logger = logger
@@ -28,9 +34,11 @@ final class RouteListener: Sendable {
 
     /// Binds the route's listener (port 0 picks a free port) and returns it with the bound port in its route.
     static func open(
-        route: WANRoute, link: Link, configuration: WANEmulator.Configuration, logger: Logger
+        route: WANRoute, link: Link, configuration: WANEmulator.Configuration, logger: Logger,
+        linkBetween: @escaping @Sendable (String, String) -> Link? = { _, _ in nil }
     ) async throws -> RouteListener {
-        let listener = RouteListener(route: route, link: link, configuration: configuration, logger: logger)
+        let listener = RouteListener(
+            route: route, link: link, configuration: configuration, logger: logger, linkBetween: linkBetween)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
@@ -80,10 +88,31 @@ final class RouteListener: Sendable {
     }
 
     private func accept(_ channel: any Channel) throws {
+        if let sources = route.sourceByPeerURL {
+            // The sender is known only from its first request: read that before choosing the link.
+            let handler = PeerSourceSniffer(sources: sources) { [weak self] node, channel, head in
+                guard let self else { return channel.close(promise: nil) }
+                do {
+                    let connection = try self.connect(channel, from: node)
+                    connection.downstreamActive(replaying: head)
+                } catch {
+                    channel.close(promise: nil)
+                }
+            }
+            try channel.pipeline.syncOperations.addHandler(handler)
+            return
+        }
+        try connect(channel, from: nil)
+    }
+
+    /// Starts the proxied connection of an accepted channel, across the route's link, or the link from `node`.
+    @discardableResult
+    private func connect(_ channel: any Channel, from node: String?) throws -> ProxiedConnection {
         let connection: ProxiedConnection? = state.withLock { state in
             guard !state.isClosed else { return nil }
+            let link = node.flatMap { linkBetween($0, state.route.to) } ?? state.link
             let connection = ProxiedConnection(
-                downstream: channel, link: state.link, target: (state.route.targetHost, state.route.targetPort),
+                downstream: channel, link: link, target: (state.route.targetHost, state.route.targetPort),
                 configuration: configuration, logger: logger,
                 onFinished: { [weak self] in self?.remove($0) })
             state.connections[ObjectIdentifier(connection)] = connection
@@ -91,6 +120,7 @@ final class RouteListener: Sendable {
         }
         guard let connection else { throw ChannelError.ioOnClosedChannel }
         try channel.pipeline.syncOperations.addHandler(LinkProxyHandler(connection: connection, side: .downstream))
+        return connection
     }
 
     private func remove(_ connection: ProxiedConnection) {

@@ -66,12 +66,15 @@ public final class WANEmulator: Sendable {
         self.logger = logger
     }
 
-    /// Opens a listener on 127.0.0.1 (port 0 = any free port) and returns the route with its bound port.
+    /// Opens a listener on 127.0.0.1 (port 0 = any free port) and returns the route with its bound port. With
+    /// `sourceByPeerURL`, each connection crosses the link from its sender's node (see `WANRoute.sourceByPeerURL`).
     public func addRoute(
-        name: String, from: String, to: String, listenPort: Int = 0, targetHost: String = "127.0.0.1", targetPort: Int
+        name: String, from: String, to: String, listenPort: Int = 0, targetHost: String = "127.0.0.1", targetPort: Int,
+        sourceByPeerURL: [String: String]? = nil
     ) async throws -> WANRoute {
         try NodeName.validate(from)
         try NodeName.validate(to)
+        for node in (sourceByPeerURL ?? [:]).values { try NodeName.validate(node) }
         try Self.validate(routeName: name)
         guard (0...65535).contains(listenPort) else {
             throw WANError(.invalidAddress, "listen port \(listenPort) is not a port (0 picks a free one)")
@@ -86,11 +89,13 @@ public final class WANEmulator: Sendable {
             return self.link(LinkKey(from, to), in: &state)
         }
         let route = WANRoute(
-            name: name, from: from, to: to, listenPort: listenPort, targetHost: targetHost, targetPort: targetPort)
+            name: name, from: from, to: to, listenPort: listenPort, targetHost: targetHost, targetPort: targetPort,
+            sourceByPeerURL: sourceByPeerURL)
         let listener: RouteListener
         do {
             listener = try await RouteListener.open(
-                route: route, link: link, configuration: configuration, logger: logger)
+                route: route, link: link, configuration: configuration, logger: logger,
+                linkBetween: { [weak self] a, b in self?.state.withLock { self?.link(LinkKey(a, b), in: &$0) } })
         } catch {
             _ = state.withLock { $0.reservedRouteNames.remove(name) }
             throw WANError(.listenFailed, "cannot listen on 127.0.0.1:\(listenPort) for route '\(name)': \(error)")
