@@ -35,12 +35,13 @@ import Testing
     }
 
     /// The election and fencing pattern of the control plane: create-if-absent under a lease, then writes that
-    /// compare the key's create revision (the epoch); a later holder's key has a new create revision.
+    /// compare the key's create revision (the epoch); a later holder's key has a new create revision. Leases are
+    /// long (60 s) and ended by revoking them, so that a loaded machine's slow requests cannot expire one early.
     @Test func campaignSucceedsOnceAndTheCreateRevisionFencesALaterHolder() async throws {
         try await TestEtcdCluster.with { cluster in
             let etcd = try EtcdClient(configuration: .init(endpoints: cluster.endpoints))
-            let leaseA = try await etcd.grantLease(ttl: 10)
-            #expect(leaseA.ttl == 10)
+            let leaseA = try await etcd.grantLease(ttl: 60)
+            #expect(leaseA.ttl == 60)
             func campaign(_ name: String, _ lease: Int64) async throws -> EtcdTransactionResult {
                 try await etcd.txn(
                     EtcdTransaction(
@@ -52,7 +53,7 @@ import Testing
             let epochA = try #require(try await etcd.get("/leader")).createRevision
             #expect(epochA == won.header.revision)
 
-            let leaseB = try await etcd.grantLease(ttl: 10)
+            let leaseB = try await etcd.grantLease(ttl: 60)
             let lost = try await campaign("b", leaseB.id)
             #expect(!lost.succeeded)
             guard case .get(let holder) = try #require(lost.responses.first) else {
@@ -92,8 +93,8 @@ import Testing
     @Test func keepAliveRenewsAndAnEndedLeaseIsNotFound() async throws {
         try await TestEtcdCluster.with { cluster in
             let etcd = try EtcdClient(configuration: .init(endpoints: cluster.endpoints))
-            let lease = try await etcd.grantLease(ttl: 5)
-            #expect(try await etcd.keepAlive(lease.id) == EtcdLease(id: lease.id, ttl: 5))
+            let lease = try await etcd.grantLease(ttl: 60)
+            #expect(try await etcd.keepAlive(lease.id) == EtcdLease(id: lease.id, ttl: 60))
             try await etcd.put("/held", "x", lease: lease.id)
             try await etcd.revoke(lease.id)
             #expect(try await etcd.get("/held") == nil)
@@ -131,8 +132,8 @@ import Testing
             try await cluster.waitUntilHealthy([1, 2])
             try await etcd.put("/after-crash", "ok")
             #expect(try await etcd.get("/after-crash")?.text == "ok")
-            let lease = try await etcd.grantLease(ttl: 5)
-            #expect(try await etcd.keepAlive(lease.id).ttl == 5)
+            let lease = try await etcd.grantLease(ttl: 60)
+            #expect(try await etcd.keepAlive(lease.id).ttl == 60)
         }
     }
 }
