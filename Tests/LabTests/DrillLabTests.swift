@@ -25,7 +25,7 @@ import Testing
         options.historyFile = (folder as NSString).appendingPathComponent("history.jsonl")
         var logger = Logger(label: "drill-test")
         logger.logLevel = .warning
-        let outcomes = try await DrillRunner(options: options, logger: logger).run()
+        let outcomes = try await withLabSlot { try await DrillRunner(options: options, logger: logger).run() }
         return (try #require(outcomes.first), folder)
     }
 

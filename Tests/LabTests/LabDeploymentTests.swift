@@ -175,6 +175,10 @@ import Testing
 @Suite struct LabRecoveryTests {
     /// `drctl lab up` killed half-way (SIGKILL) leaves a state file from which `down` stops everything it started.
     @Test func downStopsEverythingAfterDrctlWasKilledMidway() async throws {
+        try await withLabSlot { try await killLabUpMidwayAndTakeItDown() }
+    }
+
+    func killLabUpMidwayAndTakeItDown() async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("lab-killed-\(UUID().uuidString.prefix(8))").path
         // drctl's standard error goes to a file beside the lab folder, so that a failure can say why it exited.

@@ -16,8 +16,45 @@ enum BuiltProducts {
     static var drctl: String { directory.appendingPathComponent("drctl").path }
 }
 
+/// At most two labs run at once in the test process. Swift Testing runs suites in parallel, and five labs at once
+/// (each three PostgreSQL servers, portals, etcd members, the WAN, the edge, a controller and agents) starve
+/// two cores so badly that probes time out, the controller fails over during start-up and a lab never gets its
+/// write lease: the failures seen under load were of that kind.
+actor LabSlots {
+    static let shared = LabSlots(capacity: 2)
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(capacity: Int) { free = capacity }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// Runs `body` while it holds one of the test process's lab slots.
+func withLabSlot<T>(_ body: () async throws -> T) async throws -> T {
+    await LabSlots.shared.acquire()
+    do {
+        let result = try await body()
+        await LabSlots.shared.release()
+        return result
+    } catch {
+        await LabSlots.shared.release()
+        throw error
+    }
+}
+
 /// Runs `body` with a lab in a fresh temporary folder and always takes the lab down (by pid) and deletes the
-/// folder afterwards, also when `body` throws.
+/// folder afterwards, also when `body` throws. The lab holds a slot of `LabSlots` while it runs.
 func withLab<T>(
     _ configure: (inout LabConfiguration) -> Void = { _ in },
     _ body: (LabDeployment, LabState) async throws -> T
@@ -37,14 +74,16 @@ func withLab<T>(
     var logger = Logger(label: "lab-test")
     logger.logLevel = .warning
     let deployment = LabDeployment(directory: directory, logger: logger)
-    do {
-        let (state, _) = try await deployment.up(configuration)
-        let result = try await body(deployment, state)
-        try await deployment.down(purge: true)
-        return result
-    } catch {
-        _ = try? await deployment.down(purge: true)
-        throw error
+    return try await withLabSlot {
+        do {
+            let (state, _) = try await deployment.up(configuration)
+            let result = try await body(deployment, state)
+            try await deployment.down(purge: true)
+            return result
+        } catch {
+            _ = try? await deployment.down(purge: true)
+            throw error
+        }
     }
 }
 
