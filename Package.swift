@@ -141,7 +141,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Failover",
+                "Failover", "Etcd",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -208,7 +208,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "FailoverTests", dependencies: ["Failover"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "EtcdTests", dependencies: ["Etcd", "LocalPostgres"], swiftSettings: swiftSettings),
+            name: "EtcdTests", dependencies: ["Etcd", "LocalPostgres", "Controller", "Failover"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalServerTests",

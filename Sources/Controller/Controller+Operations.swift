@@ -5,7 +5,7 @@ extension Controller {
     /// Starts the executor for the saved operation (also one resumed after a restart).
     func startExecuting() {
         executing = true
-        Task { await self.execute() }
+        executor = Task { await self.execute() }
     }
 
     /// Runs the operation's remaining steps; each step is saved before and after it runs, so a controller killed
@@ -13,7 +13,7 @@ extension Controller {
     /// whether the target already is the primary.
     func execute() async {
         defer { executing = false }
-        while var operation = state.operation, !Task.isCancelled {
+        while var operation = state.operation, !Task.isCancelled, !deposed {
             if operation.step == .done {
                 await finish(operation)
                 return
@@ -24,6 +24,8 @@ extension Controller {
                 region: operation.to ?? operation.from, operation: operation, step: step)
             let started = ContinuousClock.now
             do {
+                // Every step acts on the world only while the term provably leads.
+                try await confirmLeadership()
                 switch operation.kind {
                 case .failover, .switchover: try await perform(step, of: &operation)
                 case .rejoin: try await performRejoin(&operation)
@@ -39,9 +41,11 @@ extension Controller {
                     // stays, fenced, for a person to decide (drctl failover --to REGION --force).
                     if operation.kind != .failover {
                         state.operation = nil
-                        save()
+                        await save()
                     }
                 }
+                return
+            } catch is ControlStore.Deposed {
                 return
             } catch {
                 record(
@@ -58,7 +62,7 @@ extension Controller {
                 details: ["milliseconds": String(elapsed.wholeMilliseconds)])
             operation.step = operation.kind == .rejoin ? .done : step.next
             state.operation = operation
-            save()
+            await save()
         }
     }
 
@@ -72,7 +76,7 @@ extension Controller {
             guard let target = operation.to else { throw FailoverError(.refused, "no target selected") }
             // Never promote twice: ask the target itself first (a controller that died right after promoting comes
             // back here).
-            guard let role = await prober.probe(target, vantage: "controller").database?.role else {
+            guard let role = await prober.probe(target, vantage: configuration.region.rawValue).database?.role else {
                 throw FailoverError(.providerFailure, "\(target)'s database does not answer")
             }
             if role == .primary {
@@ -80,6 +84,7 @@ extension Controller {
                     "promotion-skipped", "\(target) is already primary: not promoting again", region: target,
                     operation: operation, step: step)
             } else {
+                try await confirmLeadership()
                 try await replication.promote(target)
                 state.promotions += 1
                 record("promoted", "\(target) promoted to primary", region: target, operation: operation, step: step)
@@ -90,12 +95,13 @@ extension Controller {
             state.primary = target
             state.epoch += 1
             lastPrimaryLSN = nil
-            save()
+            await save()
         case .repoint:
             guard let target = operation.to else { return }
             for region in state.regions
             where region != target && region != operation.from && !state.awaitingRejoin.contains(region) {
                 do {
+                    try await confirmLeadership()
                     try await withTimeout(.seconds(10)) { [actions] in try await actions.repoint(region, to: target) }
                     record(
                         "repointed", "\(region) now streams from \(target)", region: region, operation: operation,
@@ -119,6 +125,7 @@ extension Controller {
             for (region, dial) in [
                 (operation.from, TrafficDial.off), (target, state.drained.contains(target) ? .off : .full),
             ] {
+                try await confirmLeadership()
                 try await withTimeout(.seconds(5)) { [traffic] in try await traffic.setTrafficDial(dial, for: region) }
                 dials[region] = dial
                 record("traffic-dial", "\(region) dial → \(dial)", region: region, operation: operation, step: step)
@@ -149,14 +156,20 @@ extension Controller {
                 operation: operation, step: .fence)
             return
         }
-        // Fencing an unreachable database takes its whole timeout: the likely target is prepared meanwhile.
+        // Every lease granted from a state read sent before the operation was committed (which happened before this
+        // step began) ends within the lease duration; a replica's grants also end with its etcd session.
         let waitStarted = ContinuousClock.now
+        let deadline = waitStarted + settings.leaseDuration + settings.clockMargin
+        // Fencing an unreachable database takes its whole timeout: the likely target is prepared meanwhile.
         async let fencing =
             (try? await withTimeout(settings.probeTimeout * 2) { [actions] in
                 try await actions.fenceDatabase(from)
             }) != nil
-        if !ledger.surelyExpired(at: .now), !(await actions.writersStopped(in: from)) {
-            await prepareLikelyTarget(of: operation)
+        var granters = try? await store.granters(of: from)
+        if granters?.isEmpty != true, !(await actions.writersStopped(in: from)) {
+            // A granter's session ends at most a TTL after its last keep-alive.
+            let bound = min(ContinuousClock.now.duration(to: deadline), .seconds(configuration.leaderTTL))
+            await prepareLikelyTarget(of: operation, within: bound)
         }
         if await fencing {
             record(
@@ -164,11 +177,19 @@ extension Controller {
             )
         }
         while true {
-            if ledger.surelyExpired(at: .now) {
+            let waited = ["waitedMilliseconds": String(waitStarted.duration(to: .now).wholeMilliseconds)]
+            if granters?.isEmpty == true {
                 record(
-                    "lease-expired", "every lease \(from) held has surely ended (duration + clock margin)",
-                    region: from, operation: operation, step: .fence,
-                    details: ["waitedMilliseconds": String(waitStarted.duration(to: .now).wholeMilliseconds)])
+                    "lease-expired",
+                    "no replica that granted \(from)'s lease still holds its etcd session: every such lease has ended",
+                    region: from, operation: operation, step: .fence, details: waited)
+                return
+            }
+            if ContinuousClock.now >= deadline {
+                record(
+                    "lease-expired",
+                    "every lease of \(from) granted before the fence has surely ended (lease duration + clock margin)",
+                    region: from, operation: operation, step: .fence, details: waited)
                 return
             }
             if await actions.writersStopped(in: from) {
@@ -178,28 +199,30 @@ extension Controller {
                 return
             }
             try await Task.sleep(for: .milliseconds(50))
+            granters = try? await store.granters(of: from)
         }
     }
 
     /// While the lease runs out, the standby that `select` would choose now is made ready for promotion (its
     /// peers cascade from it): in a partition or a freeze the surviving standbys then follow the promotion without
-    /// reconnecting across the WAN. Bounded by the wait it overlaps, so it never delays the failover.
-    func prepareLikelyTarget(of operation: FailoverOperation) async {
+    /// reconnecting across the WAN. Bounded by the wait it overlaps, so it never delays the failover much.
+    func prepareLikelyTarget(of operation: FailoverOperation, within bound: Duration) async {
+        let started = ContinuousClock.now
         let excluded = Set(state.awaitingRejoin + [operation.from])
         let standbys = await probeDatabases(state.regions.filter { !excluded.contains($0) })
-        guard let (likely, _) = try? candidate(among: standbys, excluded: excluded, for: operation),
-            ledger.surelyExpiredAt > .now
+        let left = bound - started.duration(to: .now)
+        guard let (likely, _) = try? candidate(among: standbys, excluded: excluded, for: operation), left > .zero
         else { return }
         await prepare(
-            likely, within: ContinuousClock.now.duration(to: ledger.surelyExpiredAt), of: operation, step: .fence,
-            while: "\(operation.from)'s lease runs out")
+            likely, within: left, of: operation, step: .fence, while: "\(operation.from)'s lease runs out")
     }
 
     /// Each of `regions`' databases as the controller's probe sees it now (nil: no answer), all asked at once.
     func probeDatabases(_ regions: [RegionName]) async -> [RegionName: DatabaseProbe?] {
-        await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
+        let vantage = configuration.region.rawValue
+        return await withTaskGroup(of: (RegionName, DatabaseProbe?).self) { group in
             for region in regions {
-                group.addTask { [prober] in (region, await prober.probe(region, vantage: "controller").database) }
+                group.addTask { [prober] in (region, await prober.probe(region, vantage: vantage).database) }
             }
             var databases: [RegionName: DatabaseProbe?] = [:]
             for await (region, probe) in group { databases[region] = probe }
@@ -236,7 +259,7 @@ extension Controller {
             let primaryLSN = try await currentLSN(of: operation.from)
             let deadline = ContinuousClock.now + .seconds(30)
             while true {
-                let probe = await prober.probe(target, vantage: "controller").database
+                let probe = await prober.probe(target, vantage: configuration.region.rawValue).database
                 if let replayed = probe?.replayedLSN, replayed >= primaryLSN {
                     record(
                         "caught-up",
@@ -298,7 +321,9 @@ extension Controller {
     /// probe's too; a just-rejoined standby is still starting).
     func answeringDatabase(_ region: RegionName) async -> DatabaseProbe? {
         for _ in 0..<20 {
-            if let database = await prober.probe(region, vantage: "controller").database { return database }
+            if let database = await prober.probe(region, vantage: configuration.region.rawValue).database {
+                return database
+            }
             try? await Task.sleep(for: .milliseconds(250))
         }
         return nil
@@ -316,7 +341,7 @@ extension Controller {
     func finish(_ operation: FailoverOperation) async {
         state.operation = nil
         if operation.kind == .failover { state.lastFailoverAt = Date() }
-        save()
+        await save()
         let seconds = Date().timeIntervalSince(operation.startedAt)
         record(
             "\(operation.kind.rawValue)-finished",
@@ -348,7 +373,7 @@ extension Controller {
             operation.force = operation.force || force
             operation.step = max(operation.step, .fence)
             state.operation = operation
-            save()
+            await save()
             record(
                 "failover-continued", "manual: fail over to \(target)\(force ? " (forced)" : "")", region: target,
                 operation: operation)
@@ -358,7 +383,7 @@ extension Controller {
         guard target != state.primary else { throw FailoverError(.refused, "\(target) already holds the primary") }
         // Refuse before fencing anything when the target cannot qualify.
         let excluded = Set(state.awaitingRejoin + [state.primary])
-        let probe = await prober.probe(target, vantage: "controller").database
+        let probe = await prober.probe(target, vantage: configuration.region.rawValue).database
         _ = try CandidateSelection.select(
             standbys: [target: probe], excluded: excluded, requested: target, oldPrimaryLSN: lastPrimaryLSN,
             maxLag: settings.maxLagOnFailover, force: force)
@@ -366,7 +391,7 @@ extension Controller {
             id: Self.operationID(), kind: .failover, from: state.primary, to: target, force: force, step: .fence,
             startedAt: Date(), trigger: "manual")
         state.operation = operation
-        save()
+        await save()
         record(
             "failover-started", "manual failover to \(target)\(force ? " (forced)" : "")", region: state.primary,
             operation: operation)
@@ -397,7 +422,7 @@ extension Controller {
             id: Self.operationID(), kind: .switchover, from: state.primary, to: target, force: false, step: .fence,
             startedAt: Date(), trigger: "manual")
         state.operation = operation
-        save()
+        await save()
         record(
             "switchover-started", "planned switchover \(state.primary) → \(target)", region: target,
             operation: operation)
@@ -418,26 +443,26 @@ extension Controller {
             id: Self.operationID(), kind: .rejoin, from: region, to: nil, force: false, step: .fence, startedAt: Date(),
             trigger: "manual")
         state.operation = operation
-        save()
+        await save()
         record(
             "rejoin-started", "rejoin \(region) as a standby of \(state.primary)", region: region, operation: operation)
         if !executing { startExecuting() }
         return operation
     }
 
-    public func setMode(_ mode: ControllerMode) {
+    public func setMode(_ mode: ControllerMode) async {
         guard mode != state.mode else { return }
         state.mode = mode
-        save()
+        await save()
         record("mode-changed", "mode is now \(mode.rawValue)")
     }
 
-    public func setDrained(_ region: RegionName, _ drained: Bool) throws {
+    public func setDrained(_ region: RegionName, _ drained: Bool) async throws {
         guard state.regions.contains(region) else { throw FailoverError(.unknownRegion, "no region '\(region)'") }
         state.drained.removeAll { $0 == region }
         if drained { state.drained.append(region) }
         if !drained { healthyRounds[region] = max(healthyRounds[region] ?? 0, settings.recoveryThreshold) }
-        save()
+        await save()
         record(
             drained ? "drained" : "undrained",
             drained ? "\(region) drained: dial 0 until undrained" : "\(region) undrained", region: region)

@@ -2,9 +2,12 @@ import Failover
 import Foundation
 import Logging
 
-/// The disaster-recovery brain (DESIGN.md §1, §3–4): probes every region from several vantage points, grants the
-/// primary's write lease, decides and executes failover, switchover and rejoin, keeps the timeline and alarms.
-/// It reaches the world only through the provider protocols, so the same logic drives the lab and AWS.
+/// The disaster-recovery brain of the leading replica (DESIGN.md §1, §3–4): assesses every region from the
+/// vantage points' probes, decides and executes failover, switchover and
+/// rejoin, keeps the timeline and alarms. One instance lives for one leader term (`ControllerReplica` makes it
+/// when its replica wins the election and drops it when the term ends); everything it must remember is in etcd,
+/// written through transactions fenced by the term. It reaches the world only through the provider protocols, so
+/// the same logic drives the lab and AWS.
 public actor Controller {
     let configuration: ControllerConfiguration
     var settings: ControllerSettings { configuration.settings }
@@ -14,11 +17,18 @@ public actor Controller {
     let actions: any FailoverActions
     let logger: Logger
     let notifier: Notifier
-    let timeline: TimelineFile
+    let store: ControlStore
+    /// The leader term this instance acts for (the election key's create revision).
+    public let term: Int64
     let metrics: ControllerMetrics
+    /// The timeline (loaded from etcd when the term began), and what is not yet written to etcd.
+    var timeline: [TimelineEvent]
+    var unflushed: [TimelineEvent] = []
+    /// Set when a fenced write failed: the term is over (or cannot be proved), nothing more is done.
+    public private(set) var deposed = false
+    var executor: Task<Void, Never>?
 
-    var state: ControllerState
-    var ledger: LeaseLedger<ContinuousClock.Instant>
+    public internal(set) var state: ControllerState
     var sequence: Int
     var alarms = AlarmBook()
     /// vantage → region → detector.
@@ -41,36 +51,29 @@ public actor Controller {
     var baselines: [String: [RegionName: BaselineLatency]] = [:]
     var lastFenced: [RegionName: ContinuousClock.Instant] = [:]
 
-    public init(
-        configuration: ControllerConfiguration, prober: any RegionProber, traffic: any TrafficManager,
-        replication: any DatabaseReplication, actions: any FailoverActions, logger: Logger
+    init(
+        configuration: ControllerConfiguration, store: ControlStore, term: Int64, state: ControllerState,
+        timeline: [TimelineEvent], metrics: ControllerMetrics, prober: any RegionProber,
+        traffic: any TrafficManager, replication: any DatabaseReplication, actions: any FailoverActions,
+        logger: Logger
     ) throws {
         try configuration.settings.validate()
         try FileManager.default.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
         self.configuration = configuration
+        self.store = store
+        self.term = term
         self.prober = prober
         self.traffic = traffic
         self.replication = replication
         self.actions = actions
         self.logger = logger
-        self.timeline = TimelineFile(path: configuration.timelineFile)
+        self.timeline = timeline
         self.notifier = Notifier(
             file: configuration.resolvedAlarmFile, webhooks: configuration.webhooks, page: configuration.page,
             deployment: configuration.directory, logger: logger)
-        self.metrics = ControllerMetrics()
-        let existing = try ControllerState.load(from: configuration.stateFile)
-        self.state =
-            existing
-            ?? ControllerState(
-                regions: configuration.regions, primary: configuration.initialPrimary, mode: configuration.settings.mode
-            )
-        self.sequence = timeline.read().last?.sequence ?? 0
-        // A lease granted by an earlier life of the controller may still run: it recorded its last grant before
-        // answering it; without that record, the start counts as a grant.
-        self.ledger = LeaseLedger(
-            startedAt: LeaseGrantRecord.lastGrant(
-                LeaseGrantRecord.load(from: configuration.leaseFile), wallNow: Date(), now: ContinuousClock.now),
-            duration: configuration.settings.leaseDuration, clockMargin: configuration.settings.clockMargin)
+        self.metrics = metrics
+        self.state = state
+        self.sequence = timeline.last?.sequence ?? 0
         for region in configuration.regions { dials[region] = nil }
     }
 
@@ -80,20 +83,61 @@ public actor Controller {
         _ kind: String, _ message: String, region: RegionName? = nil, operation: FailoverOperation? = nil,
         step: FailoverOperation.Step? = nil, details: [String: String]? = nil
     ) {
+        guard !deposed else { return }
         sequence += 1
         let event = TimelineEvent(
             sequence: sequence, time: Date(), kind: kind, region: region, operation: operation?.id,
             step: step?.rawValue, message: message, details: details)
-        do { try timeline.append(event) } catch {
-            logger.error("cannot append to the timeline", metadata: ["error": "\(error)"])
-        }
+        timeline.append(event)
+        unflushed.append(event)
         logger.info("\(event.line)")
     }
 
-    func save() {
-        do { try state.save(to: configuration.stateFile) } catch {
-            logger.error("cannot save the controller state", metadata: ["error": "\(error)"])
+    /// Writes the timeline's new events to etcd, in order, fenced by the term (off the decision path).
+    func flushTimeline() async {
+        while !Task.isCancelled && !deposed {
+            let batch = unflushed
+            if batch.isEmpty {
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            do {
+                try await store.append(batch, term: term)
+                unflushed.removeFirst(batch.count)
+            } catch {
+                depose("cannot append to the timeline in etcd: \(error)")
+            }
         }
+    }
+
+    /// Saves the state in etcd through a transaction fenced by the term; when that fails, the term is over for
+    /// this instance: it stops deciding and acting.
+    func save() async {
+        guard !deposed else { return }
+        do { try await store.save(state, term: term) } catch {
+            depose("cannot save the controller state in etcd: \(error)")
+        }
+    }
+
+    /// Proves the term still leads right before an action on the world; throws when it does not.
+    func confirmLeadership() async throws {
+        guard !deposed else { throw ControlStore.Deposed(term: term) }
+        do { try await store.confirm(term: term) } catch {
+            depose("cannot prove the term in etcd: \(error)")
+            throw ControlStore.Deposed(term: term)
+        }
+    }
+
+    func depose(_ reason: String) {
+        guard !deposed else { return }
+        deposed = true
+        logger.warning("term \(term) ends: \(reason)")
+        executor?.cancel()
+    }
+
+    /// Ends this term's work (the replica lost the election key, or is shutting down).
+    public func stop() {
+        depose("the replica stops leading")
     }
 
     func setAlarm(_ name: String, _ alarmState: Alarm.State, reason: String) async {
@@ -105,42 +149,36 @@ public actor Controller {
 
     // MARK: Running
 
-    /// Probes, assesses, decides and acts every probe interval until cancelled.
+    /// Assesses, decides and acts every probe interval until cancelled or deposed; writes the timeline meanwhile.
     public func run() async {
         record(
             "controller-started",
-            "controller started: primary \(state.primary), epoch \(state.epoch), mode \(state.mode.rawValue)"
+            "\(configuration.region)'s replica leads (term \(term)): primary \(state.primary), epoch \(state.epoch), "
+                + "mode \(state.mode.rawValue)"
                 + (state.operation.map { "; resuming \($0.kind.rawValue) \($0.id) at \($0.step.rawValue)" } ?? ""),
-            region: state.primary)
-        save()
+            region: configuration.region, details: ["term": String(term)])
+        await save()
         for alarm in ["lease-lost", "no-sync-standby"] {
             _ = alarms.set(alarm, .insufficientData, reason: "no data yet")
         }
         if state.operation == nil { _ = alarms.set("failover", .ok, reason: "no failover in progress") }
-        // Probes are started every interval without waiting for slow ones (each ends by the probe timeout), so a
-        // region that stops answering collects one failure per interval, like a Route 53 health checker.
-        let maximumInFlight =
-            Int(settings.probeTimeout.wholeMilliseconds / settings.probeInterval.wholeMilliseconds) + 1
         await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
+            group.addTask { await self.flushTimeline() }
+            while !Task.isCancelled && !deposed {
                 let started = ContinuousClock.now
-                for region in state.regions where (inFlight[region] ?? 0) < maximumInFlight {
-                    inFlight[region, default: 0] += 1
-                    group.addTask { [prober] in
-                        let observation = await prober.probe(region, vantage: "controller")
-                        await self.consume(observation)
-                    }
-                }
                 await round()
                 let elapsed = started.duration(to: .now)
                 if elapsed < settings.probeInterval { try? await Task.sleep(for: settings.probeInterval - elapsed) }
             }
+            group.cancelAll()
         }
     }
 
-    /// One of the controller's own probes has finished.
-    func consume(_ observation: ProbeObservation) {
-        inFlight[observation.region, default: 1] -= 1
+    /// This replica granted the primary's portals a lease (for the lease-lost alarm).
+    public func noteLeaseAnswered() { lastLeaseRequest = .now }
+
+    /// One of the leader's own probes (its replica's vantage point) has finished.
+    public func consume(_ observation: ProbeObservation) {
         observe(observation)
         databases[observation.region] = observation.database
     }
@@ -192,10 +230,14 @@ public actor Controller {
         }
     }
 
-    /// Reports from the agents in the regions.
-    public func report(vantage: String, observations: [ProbeObservation]) {
-        guard configuration.agentRegions.contains(RegionName(vantage)) else { return }
+    /// Reports from the other replicas (each its region's vantage point); `leaseAnswered` says that the replica
+    /// granted its region's portals a lease since its last report.
+    public func report(vantage: String, observations: [ProbeObservation], leaseAnswered: Bool = false) {
+        guard configuration.regions.contains(RegionName(vantage)), vantage != configuration.region.rawValue else {
+            return
+        }
         lastHeard[vantage] = .now
+        if leaseAnswered { lastLeaseRequest = .now }
         for observation in observations where observation.vantage == vantage && observation.region.rawValue != vantage {
             observe(observation)
         }
@@ -208,7 +250,7 @@ public actor Controller {
         for region in state.regions {
             var votes: [String: RegionCondition] = [:]
             for vantage in configuration.vantagePoints(for: region) {
-                if vantage != "controller" {
+                if vantage != configuration.region.rawValue {
                     guard let heard = lastHeard[vantage], heard.duration(to: now) < staleAfter else { continue }
                 }
                 if let verdict = detectors[vantage]?[region]?.verdict { votes[vantage] = verdict }
@@ -285,9 +327,10 @@ public actor Controller {
             await setAlarm("no-sync-standby", .alarm, reason: "no standby acknowledges commits: writes wait")
             if case .degradeAfter(let limit) = settings.syncStandbyPolicy, since.duration(to: .now) >= limit {
                 do {
+                    try await confirmLeadership()
                     try await actions.setSynchronousCommit(false, primary: state.primary)
                     state.synchronousCommitSuspended = true
-                    save()
+                    await save()
                     record(
                         "rpo-zero-suspended",
                         "no synchronous standby for \(limit.text): commits no longer wait; RPO 0 is suspended",
@@ -299,10 +342,11 @@ public actor Controller {
             }
         } else if state.synchronousCommitSuspended && !primary.streaming.isEmpty {
             do {
+                try await confirmLeadership()
                 try await actions.setSynchronousCommit(true, primary: state.primary)
                 state.synchronousCommitSuspended = false
                 noSynchronousStandbySince = nil
-                save()
+                await save()
                 record("rpo-zero-restored", "a standby streams again: commits wait for it again", region: state.primary)
             } catch {
                 record("restore-failed", "could not restore synchronous commit: \(error)", region: state.primary)
@@ -323,6 +367,7 @@ public actor Controller {
             if let last = lastFenced[region], last.duration(to: .now) < .seconds(2) { continue }
             lastFenced[region] = .now
             do {
+                try await confirmLeadership()
                 try await withTimeout(settings.probeTimeout * 4) { [actions] in try await actions.fenceDatabase(region)
                 }
                 record("database-fenced", "\(region)'s database claimed primary: now read-only", region: region)
@@ -351,7 +396,7 @@ public actor Controller {
                 id: Self.operationID(), kind: .failover, from: state.primary, to: nil, force: false, step: .fence,
                 startedAt: Date(), trigger: "automatic")
             state.operation = operation
-            save()
+            await save()
             record("failover-started", "automatic failover: " + reason, region: state.primary, operation: operation)
             await setAlarm("failover", .alarm, reason: "failover \(operation.id) started: \(reason)")
         }
@@ -368,6 +413,7 @@ public actor Controller {
         for (region, dial) in wanted.sorted(by: { $0.key < $1.key }) where dials[region] != nil && dials[region] != dial
         {
             do {
+                try await confirmLeadership()
                 try await withTimeout(settings.probeTimeout * 4) { [traffic] in
                     try await traffic.setTrafficDial(dial, for: region)
                 }
@@ -388,27 +434,6 @@ public actor Controller {
         return formatter.string(from: Date()) + "-" + String(UInt32.random(in: 0...0xFFFF), radix: 16)
     }
 
-    // MARK: The lease
-
-    /// Answers a portal's lease request.
-    public func lease(for region: RegionName) -> LeaseAnswer {
-        var (decision, reason) = state.leaseDecision(for: region)
-        if decision == .granted {
-            // Recorded before it is answered: a controller that restarts must not think the lease over early.
-            do {
-                let now = ContinuousClock.now
-                try LeaseGrantRecord(lastGrantAt: Date()).save(to: configuration.leaseFile)
-                ledger.grant(to: region, at: now)
-                lastLeaseRequest = now
-            } catch {
-                logger.error("cannot record a lease grant", metadata: ["error": "\(error)"])
-                (decision, reason) = (.fenced, "the controller cannot record the grant")
-            }
-        }
-        return LeaseAnswer(
-            decision: decision, region: region, primary: state.primary, epoch: state.epoch,
-            durationMilliseconds: settings.leaseDuration.wholeMilliseconds, reason: reason)
-    }
 }
 
 func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {

@@ -4,11 +4,19 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Talks to a running controller's API (what `drctl status`, `failover`, … use).
+/// Talks to the control plane's API (what `drctl status`, `failover`, … use): any replica answers (a follower
+/// passes the call on to the leader), so the client tries each replica in turn until one answers, and keeps
+/// trying for a few seconds while an election runs.
 public struct ControllerClient: Sendable {
-    public let baseURL: String
+    public let baseURLs: [String]
+    /// How long to keep trying when no replica answers or none leads.
+    public var patience: Duration = .seconds(8)
 
-    public init(baseURL: String) { self.baseURL = baseURL }
+    public init(baseURLs: [String]) { self.baseURLs = baseURLs }
+
+    public init(baseURL: String) { self.baseURLs = [baseURL] }
+
+    public var baseURL: String { baseURLs.first ?? "" }
 
     public func status() async throws -> ControllerStatus {
         try decode(ControllerStatus.self, try await call(.GET, "/v1/status"))
@@ -93,26 +101,38 @@ public struct ControllerClient: Sendable {
 
     private func call(_ method: HTTPMethod, _ path: String, _ body: [String: any Sendable]? = nil) async throws -> Data
     {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(AnyEncodable(value: body))))
+        let payload = try body.map { try JSONEncoder().encode(AnyEncodable(value: $0)) }
+        let deadline = ContinuousClock.now + patience
+        var lastProblem = "no replica configured"
+        while true {
+            for url in baseURLs {
+                var request = HTTPClientRequest(url: url + path)
+                request.method = method
+                if let payload {
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(data: payload))
+                }
+                let response: HTTPClientResponse
+                do {
+                    response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                } catch {
+                    lastProblem = "the control plane at \(url) does not answer (\(error)); is it running?"
+                    continue
+                }
+                let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
+                if (200..<300).contains(response.status.code) { return data }
+                let detail =
+                    (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["detail"] as? String
+                    ?? "HTTP \(response.status.code)"
+                // No leader (an election) or the leader out of this replica's reach: another replica may do.
+                if response.status.code == 503 {
+                    lastProblem = detail
+                    continue
+                }
+                throw FailoverError(response.status.code == 404 ? .unknownRegion : .refused, detail)
+            }
+            guard ContinuousClock.now < deadline else { throw FailoverError(.providerFailure, lastProblem) }
+            try await Task.sleep(for: .milliseconds(200))
         }
-        let response: HTTPClientResponse
-        do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        } catch {
-            throw FailoverError(
-                .providerFailure, "the controller at \(baseURL) does not answer (\(error)); is it running?")
-        }
-        let data = Data(buffer: try await response.body.collect(upTo: 16 << 20))
-        guard (200..<300).contains(response.status.code) else {
-            let detail =
-                (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["detail"] as? String
-                ?? "HTTP \(response.status.code)"
-            throw FailoverError(response.status.code == 404 ? .unknownRegion : .refused, detail)
-        }
-        return data
     }
 }

@@ -1,18 +1,25 @@
 import Failover
 import Foundation
 
-/// What a controller needs to run: where it keeps its state, whom it watches, and how.
+/// What a control-plane replica needs to run: its region, the etcd cluster, its peers, whom it watches, and how.
 public struct ControllerConfiguration: Sendable {
-    /// The folder for `state.json`, `events.jsonl` and `alarms.jsonl`.
+    /// The replica's own folder (`alarms.jsonl` unless configured otherwise); the state lives in etcd.
     public var directory: String
     public var host: String = "127.0.0.1"
     public var port: Int
+    /// The region this replica runs in: its vantage point's name.
+    public var region: RegionName
     public var regions: [RegionName]
-    /// The primary when no state file exists yet.
+    /// The primary when etcd holds no state yet (the first leader ever writes it).
     public var initialPrimary: RegionName
     public var settings: ControllerSettings
-    /// Vantage points that report from inside each region (their name is the region's).
-    public var agentRegions: [RegionName]
+    /// Every replica's API as this replica reaches it, by region (its own too).
+    public var peers: [RegionName: String]
+    /// The etcd members' client URLs, this region's first.
+    public var etcdEndpoints: [String]
+    /// The leader's etcd lease (seconds): a dead leader is replaced this long after its last keep-alive. etcd
+    /// raises it to its own minimum (1.5 election timeouts) when shorter.
+    public var leaderTTL: Int64 = 2
     /// Whether the edge's health view counts as a vantage point.
     public var edgeVotes: Bool = true
     /// Notification targets: webhook URLs that receive a JSON body per alarm change.
@@ -23,15 +30,17 @@ public struct ControllerConfiguration: Sendable {
     public var page: [String] = []
 
     public init(
-        directory: String, port: Int, regions: [RegionName], initialPrimary: RegionName,
-        settings: ControllerSettings, agentRegions: [RegionName]
+        directory: String, port: Int, region: RegionName, regions: [RegionName], initialPrimary: RegionName,
+        settings: ControllerSettings, peers: [RegionName: String], etcdEndpoints: [String]
     ) {
         self.directory = directory
         self.port = port
+        self.region = region
         self.regions = regions
         self.initialPrimary = initialPrimary
         self.settings = settings
-        self.agentRegions = agentRegions
+        self.peers = peers
+        self.etcdEndpoints = etcdEndpoints
     }
 
     /// Notification targets and the paging order, as `drctl lab up --config` writes them for the controller
@@ -69,13 +78,11 @@ public struct ControllerConfiguration: Sendable {
         page = notifications.page
     }
 
-    var stateFile: String { (directory as NSString).appendingPathComponent("state.json") }
-    var timelineFile: String { (directory as NSString).appendingPathComponent("events.jsonl") }
-    var leaseFile: String { (directory as NSString).appendingPathComponent("lease.json") }
     var resolvedAlarmFile: String { alarmFile ?? (directory as NSString).appendingPathComponent("alarms.jsonl") }
 
-    /// The vantage points that judge `region`: the controller, the edge, and every other region's agent.
+    /// The vantage points that judge `region`: the edge and every other region's replica (a region's own replica
+    /// cannot tell its region from the rest of the world being cut off).
     func vantagePoints(for region: RegionName) -> [String] {
-        ["controller"] + (edgeVotes ? ["edge"] : []) + agentRegions.filter { $0 != region }.map(\.rawValue)
+        (edgeVotes ? ["edge"] : []) + regions.filter { $0 != region }.map(\.rawValue)
     }
 }

@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+import Etcd
 import Failover
 import Foundation
 import HTTPTypes
@@ -6,28 +8,26 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The controller's HTTP API (loopback): the lease for portals, reports from the agents, and the operator's
-/// commands (`drctl status`, `events`, `failover`, `switchover`, `rejoin`, `mode`, `drain`).
+/// A control-plane replica's HTTP API (loopback): the lease for its region's portals, reports from the other
+/// replicas, and the operator's commands (`drctl status`, `events`, `failover`, `switchover`, `rejoin`, `mode`,
+/// `drain`). The leader answers them; a follower answers leases and events itself and passes the rest on to the
+/// leader.
 public enum ControllerServer {
-    /// Runs the controller's loop and its API until SIGTERM/SIGINT.
-    public static func run(_ controller: Controller, host: String, port: Int, logger: Logger) async throws {
+    /// Runs the replica (election, probes, and the controller while it leads) and its API until SIGTERM/SIGINT.
+    public static func run(_ replica: ControllerReplica, host: String, port: Int, logger: Logger) async throws {
         let app = Application(
-            router: router(controller), configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            services: [ControllerLoop(controller: controller)], logger: logger)
+            router: router(replica), configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            services: [ReplicaLoop(replica: replica)], logger: logger)
         try await app.runService()
     }
 
-    struct ControllerLoop: Service {
-        let controller: Controller
+    struct ReplicaLoop: Service {
+        let replica: ControllerReplica
         func run() async throws {
-            await withGracefulShutdownHandler {
-                await withTaskCancellationHandler {
-                    await controller.run()
-                } onCancel: {
-                }
-            } onGracefulShutdown: {
+            // On SIGTERM the replica resigns the lead at once, so another one takes over without waiting a TTL.
+            await cancelWhenGracefulShutdown {
+                await replica.run()
             }
-            try? await gracefulShutdown()
         }
     }
 
@@ -69,6 +69,12 @@ public enum ControllerServer {
                     default: .serviceUnavailable
                     }
                 return Problem(status, error.code.rawValue, error.message).response
+            } catch let error as EtcdError {
+                // This replica cannot reach the etcd majority (a partition): another replica may answer.
+                return Problem(.serviceUnavailable, "etcd-unavailable", "this replica cannot read etcd: \(error)")
+                    .response
+            } catch let error as ControlStore.Deposed {
+                return Problem(.serviceUnavailable, "no-leader", "\(error); retry").response
             } catch let error as HTTPError {
                 return Problem(error.status, "http-error", error.body ?? error.status.reasonPhrase).response
             } catch is DecodingError {
@@ -89,8 +95,11 @@ public enum ControllerServer {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let body = try await request.body.collect(upTo: 1 << 20)
-        return try JSONDecoder().decode(type, from: Data(buffer: body))
+        try decode(type, try await request.body.collect(upTo: 1 << 20))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) throws -> T {
+        try JSONDecoder().decode(type, from: Data(buffer: body))
     }
 
     static func region(_ text: String) throws -> RegionName {
@@ -111,64 +120,120 @@ public enum ControllerServer {
         var region: String
         var drained: Bool
     }
-    struct ReportBody: Codable {
-        var vantage: String
-        var observations: [ProbeObservation]
+
+    /// The leader's controller, or the leader's answer to the same request when this replica follows.
+    static func atLeader(
+        _ replica: ControllerReplica, _ request: Request, _ body: ByteBuffer?,
+        _ handle: (Controller) async throws -> Response
+    ) async throws -> Response {
+        if let controller = await replica.leading { return try await handle(controller) }
+        guard let url = await replica.leaderURL else {
+            throw Problem(
+                .serviceUnavailable, "no-leader", "no control-plane replica leads right now (an election runs); retry")
+        }
+        var forwarded = HTTPClientRequest(url: url + request.uri.description)
+        forwarded.method = .init(rawValue: request.method.rawValue)
+        if let body {
+            forwarded.headers.add(name: "Content-Type", value: "application/json")
+            forwarded.body = .bytes(body)
+        }
+        let answer: HTTPClientResponse
+        do {
+            answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
+        } catch {
+            throw Problem(.serviceUnavailable, "leader-unreachable", "the leader (\(url)) does not answer; retry")
+        }
+        let data = try await answer.body.collect(upTo: 16 << 20)
+        var headers = HTTPFields()
+        headers[.contentType] = answer.headers.first(name: "Content-Type") ?? "application/json"
+        return Response(
+            status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: data))
     }
 
-    static func router(_ controller: Controller) -> Router<BasicRequestContext> {
+    static func router(_ replica: ControllerReplica) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ProblemMiddleware())
         router.get("health") { _, _ in try json(["status": "ok"]) }
+        router.get("v1/leader") { _, _ in
+            guard let leader = await replica.leader else {
+                throw Problem(.serviceUnavailable, "no-leader", "no control-plane replica leads right now; retry")
+            }
+            return try json(leader)
+        }
         router.post("v1/lease") { request, _ in
             let body = try await decode(RegionBody.self, request)
-            return try json(await controller.lease(for: try region(body.region)))
+            return try json(await replica.lease(for: try region(body.region)))
         }
         router.post("v1/reports") { request, _ in
-            let body = try await decode(ReportBody.self, request)
-            await controller.report(vantage: body.vantage, observations: body.observations)
+            let body = try await decode(ControllerReplica.Report.self, request)
+            if let controller = await replica.leading {
+                await controller.report(
+                    vantage: body.vantage, observations: body.observations, leaseAnswered: body.leaseAnswered ?? false)
+            }
             return Response(status: .noContent)
         }
-        router.get("v1/status") { _, _ in try json(await controller.status()) }
+        router.get("v1/status") { request, _ in
+            try await atLeader(replica, request, nil) { _ in
+                guard let status = await replica.status() else {
+                    throw Problem(.serviceUnavailable, "no-leader", "this replica stopped leading; retry")
+                }
+                return try json(status)
+            }
+        }
         router.get("v1/events") { request, _ in
             let after = request.uri.queryParameters.get("after", as: Int.self) ?? 0
-            let events = await controller.events(after: after)
+            let events = try await replica.events(after: after)
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(data: try TimelineFile.encode(events))))
         }
         router.post("v1/failover") { request, _ in
-            let body = try await decode(TargetBody.self, request)
-            return try json(
-                await controller.requestFailover(to: try region(body.to), force: body.force ?? false),
-                status: .accepted)
+            let raw = try await request.body.collect(upTo: 1 << 20)
+            return try await atLeader(replica, request, raw) { controller in
+                let body = try decode(TargetBody.self, raw)
+                return try json(
+                    await controller.requestFailover(to: try region(body.to), force: body.force ?? false),
+                    status: .accepted)
+            }
         }
         router.post("v1/switchover") { request, _ in
-            let body = try await decode(TargetBody.self, request)
-            return try json(await controller.requestSwitchover(to: try region(body.to)), status: .accepted)
+            let raw = try await request.body.collect(upTo: 1 << 20)
+            return try await atLeader(replica, request, raw) { controller in
+                let body = try decode(TargetBody.self, raw)
+                return try json(await controller.requestSwitchover(to: try region(body.to)), status: .accepted)
+            }
         }
         router.post("v1/rejoin") { request, _ in
-            let body = try await decode(RegionBody.self, request)
-            return try json(await controller.requestRejoin(try region(body.region)), status: .accepted)
+            let raw = try await request.body.collect(upTo: 1 << 20)
+            return try await atLeader(replica, request, raw) { controller in
+                let body = try decode(RegionBody.self, raw)
+                return try json(await controller.requestRejoin(try region(body.region)), status: .accepted)
+            }
         }
         router.post("v1/mode") { request, _ in
-            let body = try await decode(ModeBody.self, request)
-            guard let mode = ControllerMode(rawValue: body.mode) else {
-                throw Problem(
-                    .badRequest, "bad-mode", "mode must be automatic or manual, got '\(body.mode.prefix(32))'")
+            let raw = try await request.body.collect(upTo: 1 << 20)
+            return try await atLeader(replica, request, raw) { controller in
+                let body = try decode(ModeBody.self, raw)
+                guard let mode = ControllerMode(rawValue: body.mode) else {
+                    throw Problem(
+                        .badRequest, "bad-mode", "mode must be automatic or manual, got '\(body.mode.prefix(32))'")
+                }
+                await controller.setMode(mode)
+                return try json(["mode": mode.rawValue])
             }
-            await controller.setMode(mode)
-            return try json(["mode": mode.rawValue])
         }
         router.post("v1/drain") { request, _ in
-            let body = try await decode(DrainBody.self, request)
-            try await controller.setDrained(try region(body.region), body.drained)
-            return try json(["region": body.region, "drained": body.drained ? "true" : "false"])
+            let raw = try await request.body.collect(upTo: 1 << 20)
+            return try await atLeader(replica, request, raw) { controller in
+                let body = try decode(DrainBody.self, raw)
+                try await controller.setDrained(try region(body.region), body.drained)
+                return try json(["region": body.region, "drained": body.drained ? "true" : "false"])
+            }
         }
         router.get("metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: await controller.metrics.render())))
+                body: .init(byteBuffer: ByteBuffer(string: await replica.metrics.render())))
         }
         return router
     }

@@ -20,12 +20,27 @@ public struct ControllerStatus: Codable, Sendable {
         public var awaitingRejoin: Bool
     }
     public struct Lease: Codable, Sendable {
+        /// The region that may hold the lease (nil while it is fenced).
         public var holder: RegionName?
         public var durationMilliseconds: Int64
-        /// Milliseconds until the last granted lease ends (negative: ended).
+        /// Milliseconds a lease granted by the leader's replica now would last (0: it grants none now).
         public var remainingMilliseconds: Int64
+        /// The replicas that recorded granting it in their running etcd session.
+        public var granters: [RegionName]
     }
 
+    /// One etcd member as the leader sees it.
+    public struct EtcdMember: Codable, Sendable {
+        public var endpoint: String
+        public var healthy: Bool
+    }
+
+    /// The leading replica's region and term (the election key's create revision).
+    public var leader: RegionName
+    public var term: Int64
+    /// Every replica's last heartbeat in etcd (a replica that stopped drops out after its etcd lease).
+    public var controllers: [ControlStore.ReplicaHeartbeat]
+    public var etcd: [EtcdMember]
     public var primary: RegionName
     public var epoch: Int
     public var mode: ControllerMode
@@ -40,8 +55,9 @@ public struct ControllerStatus: Codable, Sendable {
 }
 
 extension Controller {
-    public func status() -> ControllerStatus {
-        let now = ContinuousClock.now
+    public func status(
+        controllers: [ControlStore.ReplicaHeartbeat], etcd: [ControllerStatus.EtcdMember], lease: ControllerStatus.Lease
+    ) -> ControllerStatus {
         let regions = state.regions.map { region -> ControllerStatus.Region in
             let database = databases[region]
             let assessment = assessments[region]
@@ -54,23 +70,18 @@ extension Controller {
                 dial: dials[region]?.rawValue, drained: state.drained.contains(region),
                 awaitingRejoin: state.awaitingRejoin.contains(region))
         }
-        let leaseEnd = ledger.lastGrant.advanced(by: ledger.duration)
         return ControllerStatus(
-            primary: state.primary, epoch: state.epoch, mode: state.mode, regions: regions,
-            lease: .init(
-                holder: ledger.held(at: now) ? ledger.holder : nil,
-                durationMilliseconds: settings.leaseDuration.wholeMilliseconds,
-                remainingMilliseconds: now < leaseEnd
-                    ? now.duration(to: leaseEnd).wholeMilliseconds : -leaseEnd.duration(to: now).wholeMilliseconds),
+            leader: configuration.region, term: term, controllers: controllers, etcd: etcd, primary: state.primary,
+            epoch: state.epoch, mode: state.mode, regions: regions, lease: lease,
             operation: state.operation, alarms: alarms.sorted,
             synchronousCommitSuspended: state.synchronousCommitSuspended, promotions: state.promotions,
             settings: Dictionary(uniqueKeysWithValues: settings.textValues.map { ($0.key, $0.value) }),
-            recentEvents: Array(timeline.read().suffix(10)))
+            recentEvents: Array(timeline.suffix(10)))
     }
 
     /// Events after `sequence`.
     public func events(after sequence: Int) -> [TimelineEvent] {
-        timeline.read().filter { $0.sequence > sequence }
+        Array(timeline.drop(while: { $0.sequence <= sequence }))
     }
 
     func snapshotForMetrics() -> ControllerMetrics.Snapshot {

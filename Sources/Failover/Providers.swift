@@ -91,6 +91,10 @@ public enum Fault: Hashable, Sendable, CustomStringConvertible {
     case databaseCrash
     /// Crash only the region's portals.
     case portalCrash
+    /// Crash only the region's control-plane replica.
+    case controllerCrash
+    /// Crash only the region's etcd member.
+    case etcdCrash
 
     public var description: String {
         switch self {
@@ -100,6 +104,8 @@ public enum Fault: Hashable, Sendable, CustomStringConvertible {
         case .slow(let milliseconds): "slow=\(milliseconds)ms"
         case .databaseCrash: "db-crash"
         case .portalCrash: "portal-crash"
+        case .controllerCrash: "controller-crash"
+        case .etcdCrash: "etcd-crash"
         }
     }
 }
@@ -114,6 +120,12 @@ public protocol FaultInjector: Sendable {
 /// Implementations bound every probe by the probe timeout.
 public protocol RegionProber: Sendable {
     func probe(_ region: RegionName, vantage: String) async -> ProbeObservation
+    /// Closes what the prober keeps open (connections), when its owner stops.
+    func close() async
+}
+
+extension RegionProber {
+    public func close() async {}
 }
 
 /// The finer steps of a failover plan, around `DatabaseReplication.promote` (lab: SQL, the WAN emulator and

@@ -118,7 +118,7 @@ public func buildApplication(services: PortalServices, logger: Logger) -> some A
     if services.writeLease.required {
         background.append(
             WriteLeaseKeeper(
-                lease: services.writeLease, controllerURL: configuration.writeLeaseURL, region: configuration.region,
+                lease: services.writeLease, controllerURLs: configuration.writeLeaseURLs, region: configuration.region,
                 logger: logger))
     }
     var app = Application(

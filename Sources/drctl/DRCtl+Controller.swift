@@ -6,64 +6,45 @@ import Foundation
 import Lab
 import Logging
 
-/// `drctl controller`: the DR controller of a lab (started by `drctl lab up`).
+/// `drctl controller --region R`: a region's control-plane replica (started by `drctl lab up`).
 struct ControllerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "controller",
-        abstract: "Run the DR controller of a lab (drctl lab up starts it; run it again after it died).",
+        abstract: "Run a region's control-plane replica of a lab (drctl lab up starts one per region).",
         discussion: """
-            Probes every region from here, from the edge and from every region's agent; grants the primary's write
-            lease; fails over by itself in automatic mode. Its state survives restarts (<dir>/controller/), and a
-            failover it was executing when it stopped is resumed. Settings: <dir>/controller-settings.json.
+            Every replica probes every region from its own (it is that region's vantage point) and takes part in the
+            election on the lab's etcd; the leader grants the primary's lease window and fails over by itself in
+            automatic mode. The state lives in etcd, so a replica started again (or on an empty folder) knows the
+            real primary, and a failover the old leader was executing is resumed by the new one.
+            Settings: <dir>/controller-settings.json.
             """)
     @OptionGroup var lab: LabDirectoryOption
+    @Option(help: "The region the replica runs in.") var region: String
     @Option(help: "Log level: debug, info, warning.") var logLevel: String = "info"
 
     func run() async throws {
         var logger = Logger(label: "controller")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let name = try regionArgument(region)
         let deployment = lab.deployment()
         let state = try deployment.state()
         let settings = try deployment.controllerSettings()
         guard let edge = state.edge else { throw ValidationError("the lab in \(deployment.directory) has no edge") }
-        var targets: [RegionName: LabProber.Target] = [:]
-        for region in state.regions {
-            targets[region.name] = .init(
-                portalURL: "http://127.0.0.1:\(region.ingressPorts[0])", databasePort: region.controlDatabasePort)
-        }
+        let wiring = try LabControlPlaneWiring(region: name, in: state)
         var configuration = ControllerConfiguration(
-            directory: (deployment.directory as NSString).appendingPathComponent("controller"),
-            port: state.controller.port, regions: state.regions.map(\.name), initialPrimary: state.primary,
-            settings: settings, agentRegions: state.regions.map(\.name))
+            directory: wiring.directory, port: wiring.port, region: name, regions: state.regions.map(\.name),
+            initialPrimary: state.primary, settings: settings, peers: wiring.peers,
+            etcdEndpoints: wiring.etcdEndpoints)
         if let notifications = try ControllerConfiguration.Notifications.load(fromLab: deployment.directory) {
             configuration.apply(notifications)
         }
         let replication = LabReplication(deployment: deployment, logger: logger)
-        let controller = try Controller(
+        let replica = try ControllerReplica(
             configuration: configuration,
-            prober: LabProber(targets: targets, timeout: settings.probeTimeout, logger: logger),
+            prober: LabProber(targets: wiring.targets, timeout: settings.probeTimeout, logger: logger),
             traffic: EdgeTrafficManager(admin: EdgeAdminClient(baseURL: edge.adminURL, token: edge.adminToken)),
             replication: replication, actions: replication, logger: logger)
-        try await ControllerServer.run(controller, host: "127.0.0.1", port: state.controller.port, logger: logger)
-    }
-}
-
-extension DRCtl.LabCommand {
-    /// `drctl lab agent --region R`: a region's probe agent (started by `drctl lab up`).
-    struct Agent: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Run a region's probe agent (started by drctl lab up).", shouldDisplay: false)
-        @OptionGroup var lab: LabDirectoryOption
-        @Option(help: "The region the agent lives in.") var region: String
-
-        func run() async throws {
-            var logger = Logger(label: "agent")
-            logger.logLevel = .info
-            let deployment = lab.deployment()
-            try await LabAgent.run(
-                deployment: deployment, region: RegionName(region), settings: try deployment.controllerSettings(),
-                logger: logger)
-        }
+        try await ControllerServer.run(replica, host: "127.0.0.1", port: wiring.port, logger: logger)
     }
 }
 
@@ -72,7 +53,7 @@ struct ControllerOptions: ParsableArguments {
     @OptionGroup var lab: LabDirectoryOption
 
     func client() throws -> ControllerClient {
-        ControllerClient(baseURL: try lab.deployment().state().controller.url)
+        ControllerClient(baseURLs: try lab.deployment().state().controllerURLs)
     }
 }
 
@@ -106,9 +87,13 @@ enum StatusTable {
     static func render(_ status: ControllerStatus) -> String {
         var lines: [String] = []
         let vantages = Array(Set(status.regions.flatMap(\.votes.keys))).sorted { a, b in
-            let order = ["controller": 0, "edge": 1]
+            let order = ["edge": 0]
             return (order[a] ?? 2, a) < (order[b] ?? 2, b)
         }
+        lines.append(
+            "control plane: leader \(status.leader) (term \(status.term)); replicas "
+                + status.controllers.map { "\($0.region)\($0.leader ? "*" : "")" }.joined(separator: " ")
+                + "; etcd " + status.etcd.map { $0.healthy ? "up" : "DOWN" }.joined(separator: " "))
         lines.append(
             "primary \(status.primary)  epoch \(status.epoch)  mode \(status.mode.rawValue)  lease "
                 + (status.lease.holder.map { "\($0) (\(status.lease.remainingMilliseconds) ms left)" } ?? "none")
@@ -270,12 +255,14 @@ struct FaultCommand: AsyncParsableCommand {
         abstract: "Inject a fault into a lab region, or heal it.",
         discussion: """
             Faults: crash (SIGKILL every process of the region), freeze (SIGSTOP), partition (cut every WAN link of
-            the region), slow=200ms (add that one-way latency to every link of the region), db-crash, portal-crash.
+            the region), slow=200ms (add that one-way latency to every link of the region), db-crash, portal-crash,
+            controller-crash (the region's control-plane replica), etcd-crash (the region's etcd member).
             --heal thaws, restores the links and restarts what was killed.
             """)
     @OptionGroup var lab: LabDirectoryOption
     @Argument(help: "The region.") var region: String
-    @Argument(help: "crash, freeze, partition, slow=200ms, db-crash or portal-crash.") var fault: String?
+    @Argument(help: "crash, freeze, partition, slow=200ms, db-crash, portal-crash, controller-crash or etcd-crash.")
+    var fault: String?
     @Flag(help: "Undo every fault of the region.") var heal = false
 
     func validate() throws {
@@ -283,7 +270,8 @@ struct FaultCommand: AsyncParsableCommand {
         guard (fault == nil) == heal else { throw ValidationError("give a fault or --heal (not both)") }
         if let fault, Self.parse(fault) == nil {
             throw ValidationError(
-                "unknown fault '\(fault)': use crash, freeze, partition, slow=200ms, db-crash or portal-crash")
+                "unknown fault '\(fault)': use crash, freeze, partition, slow=200ms, db-crash, portal-crash, "
+                    + "controller-crash or etcd-crash")
         }
     }
 
@@ -294,6 +282,8 @@ struct FaultCommand: AsyncParsableCommand {
         case "partition": return .partition
         case "db-crash": return .databaseCrash
         case "portal-crash": return .portalCrash
+        case "controller-crash": return .controllerCrash
+        case "etcd-crash": return .etcdCrash
         default:
             guard text.hasPrefix("slow="), let duration = Duration(text: String(text.dropFirst(5))),
                 duration > .zero, duration <= .seconds(10)

@@ -13,7 +13,7 @@ extension DRCtl {
             commandName: "lab",
             abstract: "Bring up, inspect and tear down a multi-region lab on this machine.",
             subcommands: [
-                Up.self, Status.self, Down.self, Logs.self, Link.self, DurabilityCommand.self, WAN.self, Agent.self,
+                Up.self, Status.self, Down.self, Logs.self, Link.self, DurabilityCommand.self, WAN.self,
             ]
         )
     }

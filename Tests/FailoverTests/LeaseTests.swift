@@ -11,60 +11,42 @@ struct TestInstant: InstantProtocol, Sendable {
     static func at(_ milliseconds: Int64) -> TestInstant { TestInstant(offset: .milliseconds(milliseconds)) }
 }
 
-@Suite struct LeaseLedgerTests {
-    @Test func aControllerThatStartsCountsItsStartAsAGrant() {
-        let ledger = LeaseLedger(startedAt: TestInstant.at(0), duration: .seconds(3), clockMargin: .milliseconds(500))
-        #expect(!ledger.surelyExpired(at: .at(3400)))
-        #expect(ledger.surelyExpired(at: .at(3500)))
+@Suite struct ReplicaLeaseGrantTests {
+    let state = ControllerState(regions: ["us-east-1", "eu-west-1"], primary: "us-east-1", mode: .automatic)
+
+    @Test func aGrantEndsWithinTheDurationOfTheReadItCameFromAndBeforeTheSessionHorizon() {
+        // State read sent at 1 s, session surely runs until 2.5 s (keep-alive sent at 1 s, TTL 2 s, margin 0.5 s).
+        let horizon = ReplicaLeaseGrant.horizon(
+            keepAliveSentAt: TestInstant.at(1000), ttl: .seconds(2), clockMargin: .milliseconds(500))
+        #expect(horizon == .at(2500))
+        let grant = ReplicaLeaseGrant(stateReadSentAt: .at(1000), sessionHorizon: horizon)
+        #expect(grant.grantable(at: .at(1200), duration: .seconds(3)) == .milliseconds(1300))
+        // A short lease duration binds first: read + 1 s.
+        #expect(grant.grantable(at: .at(1200), duration: .seconds(1)) == .milliseconds(800))
+        #expect(grant.grantable(at: .at(2500), duration: .seconds(3)) == .zero)
+        let answer = grant.answer(for: "us-east-1", state: state, now: .at(1200), duration: .seconds(3))
+        #expect(answer.decision == .granted && answer.durationMilliseconds == 1300)
     }
 
-    @Test func aRestartedControllerStartsFromTheRecordedGrant() {
-        let wall = Date(timeIntervalSince1970: 1_800_000_000)
-        let now = TestInstant.at(10_000)
-        // Granted 1.2 s before the restart: surely over 2.3 s after it, not 3.5 s.
-        let recent = LeaseGrantRecord(lastGrantAt: wall.addingTimeInterval(-1.2))
-        let ledger = LeaseLedger(
-            startedAt: LeaseGrantRecord.lastGrant(recent, wallNow: wall, now: now), duration: .seconds(3),
-            clockMargin: .milliseconds(500))
-        #expect(!ledger.surelyExpired(at: .at(12_299)))
-        #expect(ledger.surelyExpired(at: .at(12_300)))
-        // Long ago: over at once.
-        let old = LeaseGrantRecord(lastGrantAt: wall.addingTimeInterval(-60))
-        #expect(LeaseGrantRecord.lastGrant(old, wallNow: wall, now: now) == .at(-50_000))
+    @Test func noSessionOrAnOldReadGrantsNothing() {
+        let noSession = ReplicaLeaseGrant(stateReadSentAt: TestInstant.at(0), sessionHorizon: nil)
+        #expect(
+            noSession.answer(for: "us-east-1", state: state, now: .at(10), duration: .seconds(3)).decision == .fenced)
+        let stale = ReplicaLeaseGrant(stateReadSentAt: TestInstant.at(0), sessionHorizon: .at(60_000))
+        #expect(stale.grantable(at: .at(3000), duration: .seconds(3)) == .zero)
+        #expect(stale.answer(for: "us-east-1", state: state, now: .at(3000), duration: .seconds(3)).decision == .fenced)
     }
 
-    @Test func withoutARecordOrWithTheWallClockBehindItTheStartCountsAsAGrant() {
-        let wall = Date(timeIntervalSince1970: 1_800_000_000)
-        let now = TestInstant.at(10_000)
-        #expect(LeaseGrantRecord.lastGrant(nil, wallNow: wall, now: now) == now)
-        let ahead = LeaseGrantRecord(lastGrantAt: wall.addingTimeInterval(5))
-        #expect(LeaseGrantRecord.lastGrant(ahead, wallNow: wall, now: now) == now)
-    }
-
-    @Test func theRecordSurvivesAWriteAndARead() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lease-\(UUID().uuidString).json").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(LeaseGrantRecord.load(from: path) == nil)
-        let record = LeaseGrantRecord(lastGrantAt: Date(timeIntervalSince1970: 1_800_000_000.123))
-        try record.save(to: path)
-        #expect(LeaseGrantRecord.load(from: path) == record)
-        try Data("not json".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(LeaseGrantRecord.load(from: path) == nil)
-    }
-
-    @Test func aGrantPushesTheSureExpiry() {
-        var ledger = LeaseLedger(startedAt: TestInstant.at(0), duration: .seconds(3), clockMargin: .milliseconds(500))
-        ledger.grant(to: "us-east-1", at: .at(2000))
-        #expect(!ledger.surelyExpired(at: .at(5499)))
-        #expect(ledger.surelyExpired(at: .at(5500)))
-        #expect(ledger.holder == "us-east-1")
-    }
-
-    @Test func heldUntilTheDurationWithoutTheMargin() {
-        var ledger = LeaseLedger(startedAt: TestInstant.at(0), duration: .seconds(3), clockMargin: .milliseconds(500))
-        ledger.grant(to: "us-east-1", at: .at(1000))
-        #expect(ledger.held(at: .at(3999)))
-        #expect(!ledger.held(at: .at(4000)))
+    @Test func standbysAndFencedRegionsAreAnsweredFromTheStateWhateverTheSession() {
+        let grant = ReplicaLeaseGrant(stateReadSentAt: TestInstant.at(0), sessionHorizon: nil)
+        #expect(grant.answer(for: "eu-west-1", state: state, now: .at(0), duration: .seconds(3)).decision == .standby)
+        var failingOver = state
+        failingOver.operation = FailoverOperation(
+            id: "x", kind: .failover, from: "us-east-1", to: nil, force: false, step: .fence, startedAt: Date(),
+            trigger: "automatic")
+        let live = ReplicaLeaseGrant(stateReadSentAt: TestInstant.at(0), sessionHorizon: .at(2000))
+        let answer = live.answer(for: "us-east-1", state: failingOver, now: .at(10), duration: .seconds(3))
+        #expect(answer.decision == .fenced && answer.durationMilliseconds == 0)
     }
 }
 

@@ -23,7 +23,8 @@ import Testing
         let (plan, routes) = try WANPlan.make(
             regions: Self.regions, primary: "us-east-1",
             postgresPorts: ["us-east-1": 1, "eu-west-1": 2, "ap-southeast-2": 3],
-            portalPorts: ["us-east-1": [4], "eu-west-1": [5], "ap-southeast-2": [6]], controllerPort: 7,
+            portalPorts: ["us-east-1": [4], "eu-west-1": [5], "ap-southeast-2": [6]],
+            controllerPorts: ["us-east-1": 7, "eu-west-1": 8, "ap-southeast-2": 9],
             etcdPorts: [
                 "us-east-1": .init(client: 11, peer: 21), "eu-west-1": .init(client: 12, peer: 22),
                 "ap-southeast-2": .init(client: 13, peer: 23),

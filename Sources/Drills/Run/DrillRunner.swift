@@ -138,7 +138,7 @@ public struct DrillRunner: Sendable {
     func runScenario(_ scenario: DrillScenario, in deployment: LabDeployment) async throws -> Outcome {
         let state = try deployment.state()
         guard let edge = state.edge else { throw DrillError(.invalidArgument, "the lab has no edge") }
-        let controller = ControllerClient(baseURL: state.controller.url)
+        let controller = ControllerClient(baseURLs: state.controllerURLs)
         let faults = LabFaultInjector(deployment: deployment, logger: logger)
         let primary = try await controller.status().primary
         let standby = state.regions.map(\.name).first { $0 != primary }!
@@ -268,13 +268,28 @@ public struct DrillRunner: Sendable {
             let home = try await controller.switchover(to: primary)
             try await controller.waitForOperation(home.id) { _ in }
             return ("crash", primary)
+        case .leaderCrash:
+            let leader = try await controller.status().leader
+            try await faults.inject(.controllerCrash, into: leader)
+            try await waitFor("controller-started", controller, after: sequence, limit: wait)
+            return ("controller-crash", leader)
+        case .leaderRegionCrash:
+            try await moveLeader(to: primary, deployment: deployment, faults: faults, controller: controller)
+            try await faults.inject(.crash, into: primary)
+            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            return ("crash", primary)
+        case .etcdMemberLoss:
+            try await faults.inject(.etcdCrash, into: standby)
+            return ("etcd-crash", standby)
         case .controllerCrash:
             try await faults.inject(.freeze, into: primary)
             try await waitFor("step-started", controller, after: sequence, limit: wait)
+            // The leading replica is killed mid-failover (and started again): another one resumes the failover.
             var state = try deployment.state()
-            if let record = state.controller.process { kill(record.pid, SIGKILL) }
+            let leader = try await controller.status().leader
+            if let record = try state.region(leader).controller?.process { kill(record.pid, SIGKILL) }
             try await Task.sleep(for: .milliseconds(500))
-            try await deployment.startController(control: options.controlExecutable, state: &state)
+            try await deployment.startReplica(leader, control: options.controlExecutable, state: &state)
             try await waitFor("failover-finished", controller, after: sequence, limit: wait)
             try await faults.heal(primary)
             return ("freeze + controller crash", primary)
@@ -287,10 +302,30 @@ public struct DrillRunner: Sendable {
         controller: ControllerClient, after sequence: Int
     ) async throws {
         switch scenario {
-        case .regionCrash, .regionPartition, .databaseCrash, .portalCrash, .standbyCrash, .slowRegion:
+        case .regionCrash, .regionPartition, .databaseCrash, .portalCrash, .standbyCrash, .slowRegion, .leaderCrash,
+            .leaderRegionCrash, .etcdMemberLoss:
             try await faults.heal(faultRegion)
         default: break
         }
+    }
+
+    /// Makes `region`'s replica the leader: the leader elsewhere is killed and started again until it is (each
+    /// election is a race between the live replicas).
+    func moveLeader(
+        to region: RegionName, deployment: LabDeployment, faults: LabFaultInjector, controller: ControllerClient
+    ) async throws {
+        for _ in 0..<12 {
+            let leader = try await controller.status().leader
+            if leader == region { return }
+            try await faults.inject(.controllerCrash, into: leader)
+            try await Task.sleep(for: .seconds(1))
+            try await faults.heal(leader)
+            let deadline = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < deadline, (try? await controller.status().leader) == leader {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        throw DrillError(.scenarioIncomplete, "the leader did not move to \(region) in 12 elections")
     }
 
     func waitFor(_ kind: String, _ controller: ControllerClient, after sequence: Int, limit: Duration) async throws {

@@ -24,13 +24,21 @@ public enum DrillScenario: String, CaseIterable, Sendable {
     case switchover
     /// Crash of the primary, failover, rejoin of the old primary, then a planned switchover home.
     case failback
-    /// The controller is killed during a failover and started again: one promotion, failover completes.
+    /// The leading replica is killed during a failover and started again: one promotion, failover completes.
     case controllerCrash = "controller-crash"
+    /// The leading replica is killed: another leads within a TTL, writes go on, nothing fails over.
+    case leaderCrash = "leader-crash"
+    /// The primary region crashes while its replica leads: a new leader elsewhere fails over.
+    case leaderRegionCrash = "leader-region-crash"
+    /// A standby region's etcd member is killed: etcd keeps its majority, nothing fails over.
+    case etcdMemberLoss = "etcd-member-loss"
 
     /// Whether the scenario moves the primary (so a lost write or a fenced write is possible).
     var failsOver: Bool {
         switch self {
-        case .regionCrash, .regionPartition, .regionFreeze, .databaseCrash, .failback, .controllerCrash: true
+        case .regionCrash, .regionPartition, .regionFreeze, .databaseCrash, .failback, .controllerCrash,
+            .leaderRegionCrash:
+            true
         default: false
         }
     }

@@ -22,8 +22,9 @@ public struct LabFaultInjector: FaultInjector {
         let state = try deployment.state()
         let region = try state.region(name)
         let portals = region.portals.compactMap(\.process)
-        // A region's crash or freeze takes its etcd member with it.
-        let everything = portals + [region.postgres.process, region.agent, region.etcd?.process].compactMap { $0 }
+        // A region's crash or freeze takes its control-plane replica and etcd member with it.
+        let everything =
+            portals + [region.postgres.process, region.controller?.process, region.etcd?.process].compactMap { $0 }
         let admin = WANAdminClient(port: state.wan.adminPort)
         switch fault {
         case .crash:
@@ -44,6 +45,10 @@ public struct LabFaultInjector: FaultInjector {
             if let record = region.postgres.process { DetachedProcess.signal(record, SIGKILL) }
         case .portalCrash:
             for record in portals { DetachedProcess.signal(record, SIGKILL) }
+        case .controllerCrash:
+            if let record = region.controller?.process { DetachedProcess.signal(record, SIGKILL) }
+        case .etcdCrash:
+            if let record = region.etcd?.process { DetachedProcess.signal(record, SIGKILL) }
         }
     }
 
@@ -53,7 +58,9 @@ public struct LabFaultInjector: FaultInjector {
         let state = try deployment.state()
         let region = try state.region(name)
         let processes = region.portals.compactMap(\.process)
-        for record in processes + [region.postgres.process, region.agent, region.etcd?.process].compactMap({ $0 }) {
+        for record in processes
+            + [region.postgres.process, region.controller?.process, region.etcd?.process].compactMap({ $0 })
+        {
             DetachedProcess.signal(record, SIGCONT)
         }
         let admin = WANAdminClient(port: state.wan.adminPort)
@@ -95,11 +102,11 @@ public struct LabFaultInjector: FaultInjector {
                 state.regions[position].etcd?.process = restarted
             }
         }
-        if let record = region.agent, !DetachedProcess.isRunning(record) {
+        if let record = region.controller?.process, !DetachedProcess.isRunning(record) {
             let restarted = try DetachedProcess.restart(record)
             try LabState.update(in: deployment.directory) { state in
                 let position = state.regions.firstIndex { $0.name == name }!
-                state.regions[position].agent = restarted
+                state.regions[position].controller?.process = restarted
             }
         }
     }

@@ -30,6 +30,12 @@ public actor LabProber: RegionProber {
         self.logger = logger
     }
 
+    public func close() async {
+        let open = connections.values
+        connections = [:]
+        for connection in open { try? await connection.close() }
+    }
+
     public func probe(_ region: RegionName, vantage: String) async -> ProbeObservation {
         guard let target = targets[region] else {
             return ProbeObservation(

@@ -16,8 +16,8 @@ extension LabDeployment {
         }
         var stopped = 0
         let portals =
-            state.regions.flatMap { $0.portals.compactMap(\.process) + [$0.agent].compactMap { $0 } }
-            + [state.edge?.process, state.controller.process].compactMap { $0 }
+            state.regions.flatMap { $0.portals.compactMap(\.process) + [$0.controller?.process].compactMap { $0 } }
+            + [state.edge?.process].compactMap { $0 }
         // A server started by a drctl killed before it recorded the pid is found by its postmaster.pid.
         let databases = state.regions.compactMap { region in
             region.postgres.process.flatMap { DetachedProcess.isRunning($0) ? $0 : nil }

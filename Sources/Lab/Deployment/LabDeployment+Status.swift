@@ -42,11 +42,24 @@ public struct LabStatus: Codable, Sendable {
         public var healthy: Bool
     }
 
+    /// One control-plane replica.
+    public struct ControllerReplica: Codable, Sendable {
+        public var region: String
+        public var url: String
+        public var pid: Int32?
+        /// It leads now (it answers that its own region holds the election key).
+        public var leader: Bool
+        /// The leader's term as this replica knows it (the election key's create revision).
+        public var epoch: Int64?
+    }
+
     public var dir: String
     public var durability: String
     public var primary: String
     public var edge: String?
+    /// The leading replica's URL (nil when none leads or answers).
     public var controller: String?
+    public var controllers: [ControllerReplica]
     public var wan: WAN
     public var regions: [Region]
     public var etcd: [EtcdMember]
@@ -64,6 +77,7 @@ extension LabDeployment {
             for await (name, probe) in group { probes[name] = probe }
         }
         let etcd = await etcdStatus(state)
+        let controllers = await controllersStatus(state)
         let primaryLSN = probes.values.first { $0.role == "primary" }?.lsn
         var regions: [LabStatus.Region] = []
         for region in state.regions {
@@ -96,8 +110,38 @@ extension LabDeployment {
         return LabStatus(
             dir: directory, durability: state.durability.rawValue, primary: state.primary.rawValue,
             edge: state.edge.flatMap { edge in edge.process.map(DetachedProcess.isRunning) == true ? edge.url : nil },
-            controller: state.controller.process.map(DetachedProcess.isRunning) == true ? state.controller.url : nil,
+            controller: controllers.first(where: \.leader)?.url, controllers: controllers,
             wan: .init(url: state.wan.url, pid: state.wan.process?.pid), regions: regions, etcd: etcd)
+    }
+
+    /// Every region's replica, with who leads as each one answers now (all at once).
+    func controllersStatus(_ state: LabState) async -> [LabStatus.ControllerReplica] {
+        struct Leader: Decodable {
+            var region: String
+            var term: Int64
+        }
+        var leaders: [RegionName: Leader] = [:]
+        await withTaskGroup(of: (RegionName, Leader?).self) { group in
+            for region in state.regions {
+                guard let replica = region.controller, replica.process.map(DetachedProcess.isRunning) == true else {
+                    continue
+                }
+                group.addTask {
+                    let answer = try? await Self.httpGet("\(replica.url)/v1/leader", timeout: .seconds(1))
+                    guard answer?.status == 200, let body = answer?.body else { return (region.name, nil) }
+                    return (region.name, try? JSONDecoder().decode(Leader.self, from: Data(body.utf8)))
+                }
+            }
+            for await (name, leader) in group { leaders[name] = leader }
+        }
+        return state.regions.compactMap { region in
+            region.controller.map { replica in
+                let leader = leaders[region.name]
+                return LabStatus.ControllerReplica(
+                    region: region.name.rawValue, url: replica.url, pid: replica.process?.pid,
+                    leader: leader?.region == region.name.rawValue, epoch: leader?.term)
+            }
+        }
     }
 
     /// Every region's etcd member, with its health asked now (all at once).

@@ -30,15 +30,16 @@ extension LabDeployment {
         var postgresPorts: [RegionName: Int] = [:]
         var portalPorts: [RegionName: [Int]] = [:]
         var etcdPorts: [RegionName: WANPlan.EtcdPorts] = [:]
+        var controllerPorts: [RegionName: Int] = [:]
         for region in configuration.regions {
+            controllerPorts[region] = try pickPort()
             postgresPorts[region] = try pickPort()
             portalPorts[region] = try (0..<configuration.portalsPerRegion).map { _ in try pickPort() }
             etcdPorts[region] = WANPlan.EtcdPorts(client: try pickPort(), peer: try pickPort())
         }
-        let controllerPort = try pickPort()
         let (plan, routes) = try WANPlan.make(
             regions: configuration.regions, primary: configuration.primary, postgresPorts: postgresPorts,
-            portalPorts: portalPorts, controllerPort: controllerPort, etcdPorts: etcdPorts,
+            portalPorts: portalPorts, controllerPorts: controllerPorts, etcdPorts: etcdPorts,
             latencyScale: configuration.latencyScale, pickPort: pickPort)
 
         let keyFile = path("signing-keys.json")
@@ -53,7 +54,6 @@ extension LabDeployment {
                 port: try pickPort(), adminPort: try pickPort(), adminToken: OpaqueToken.generate().rawValue,
                 locationPorts: try Dictionary(uniqueKeysWithValues: ["us", "eu", "ap"].map { ($0, try pickPort()) }),
                 process: nil),
-            controller: .init(port: controllerPort, process: nil),
             regions: configuration.regions.map { region in
                 let ports = routes[region]!
                 return LabState.Region(
@@ -62,8 +62,10 @@ extension LabDeployment {
                         port: postgresPorts[region]!, dataDirectory: path("postgres/\(region)"), process: nil),
                     portals: portalPorts[region]!.map { LabState.Portal(port: $0, process: nil) },
                     writerPort: ports.writer, databaseRoutes: ports.databases, ingressPorts: ports.ingress,
-                    controlPort: ports.control, controlDatabasePort: ports.controlDatabase, probePorts: ports.probes,
-                    agent: nil,
+                    controlDatabasePort: ports.controlDatabase, probePorts: ports.probes,
+                    controller: .init(
+                        port: controllerPorts[region]!, routes: ports.controllers,
+                        directory: path("controller/\(region)"), process: nil),
                     etcd: LabState.EtcdMember(
                         clientPort: etcdPorts[region]!.client, peerPort: etcdPorts[region]!.peer,
                         peerRoutePort: ports.etcdPeer!, clientRoutes: ports.etcdClients,
@@ -149,7 +151,8 @@ extension LabDeployment {
                     ],
                     environment: [
                         "PORTAL_CRITICAL_WRITES_REMOTE_APPLY": "true",
-                        "PORTAL_WRITE_LEASE_URL": "http://127.0.0.1:\(region.controlPort)",
+                        // Its own region's replica first (no WAN crossing), then the others through the WAN.
+                        "PORTAL_WRITE_LEASE_URL": state.leaseURLs(for: name).joined(separator: ","),
                         // The edge reaches the portals through the WAN emulator, whose links connect from
                         // 127.0.0.1; clients reach the edge from any other loopback address (127.0.0.2, …).
                         "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32",
@@ -189,27 +192,22 @@ extension LabDeployment {
             "\(edge.url)/health/ready", timeout: timeout, what: "the edge", process: state.edge?.process)
     }
 
-    /// Starts the controller and every region's probe agent, and returns once the primary's portals hold
+    /// Starts every region's control-plane replica, and returns once one leads and the primary's portals hold
     /// their write lease.
     private func startControl(_ configuration: LabConfiguration, control: String, state: inout LabState) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(configuration.controllerSettings).write(
             to: URL(fileURLWithPath: path(Self.controllerSettingsFile)))
-        try await startController(control: control, state: &state, timeout: configuration.startTimeout)
-        for index in state.regions.indices {
-            let name = state.regions[index].name
-            state.regions[index].agent = try DetachedProcess.start(
-                control, ["lab", "agent", "--dir", directory, "--region", name.rawValue],
-                logFile: path("logs/agent-\(name).log"))
-            try state.save()
+        for region in state.regions {
+            try await startReplica(region.name, control: control, state: &state, timeout: configuration.startTimeout)
         }
-        // Every region healthy in the controller's eyes, with a vote from every vantage point (so that each one
-        // has learnt its usual latency before anyone injects a fault).
-        let vantagePoints = state.regions.count + 1
+        // Every region healthy in the leader's eyes, with a vote from every vantage point (so that each one has
+        // learnt its usual latency before anyone injects a fault): the edge and every other region's replica.
+        let vantagePoints = state.regions.count
         try await Self.waitForHTTP(
-            "\(state.controller.url)/v1/status", timeout: configuration.startTimeout,
-            what: "every region healthy by the controller's quorum"
+            "\(state.controllerURLs[0])/v1/status", timeout: configuration.startTimeout,
+            what: "a leader, and every region healthy by its quorum"
         ) { body in
             guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
                 let regions = json["regions"] as? [[String: Any]]
@@ -231,7 +229,7 @@ extension LabDeployment {
 
     static let controllerSettingsFile = "controller-settings.json"
 
-    /// The controller settings `up` saved for the controller and the agents (the defaults when there are none).
+    /// The controller settings `up` saved for the replicas (the defaults when there are none).
     public func controllerSettings() throws -> ControllerSettings {
         guard let data = FileManager.default.contents(atPath: path(Self.controllerSettingsFile)) else {
             return ControllerSettings()
@@ -239,17 +237,22 @@ extension LabDeployment {
         return try JSONDecoder().decode(ControllerSettings.self, from: data)
     }
 
-    /// Starts the controller (again, after it was stopped or killed) and waits until it answers.
-    public func startController(control: String? = nil, state: inout LabState, timeout: Duration = .seconds(60))
-        async throws
-    {
+    /// Starts `region`'s control-plane replica (again, after it was stopped or killed) and waits until it answers.
+    public func startReplica(
+        _ region: RegionName, control: String? = nil, state: inout LabState, timeout: Duration = .seconds(60)
+    ) async throws {
         let executable = try control ?? Self.executable(nil, named: "drctl")
-        state.controller.process = try DetachedProcess.start(
-            executable, ["controller", "--dir", directory], logFile: path("logs/controller.log"))
-        try LabState.update(in: directory) { [record = state.controller.process] in $0.controller.process = record }
+        guard let index = state.regions.firstIndex(where: { $0.name == region }),
+            let replica = state.regions[index].controller
+        else { throw LabError(.unknownRegion, "no control-plane replica in \(region)") }
+        let record = try DetachedProcess.start(
+            executable, ["controller", "--dir", directory, "--region", region.rawValue],
+            logFile: path("logs/controller-\(region).log"))
+        state.regions[index].controller?.process = record
+        try LabState.update(in: directory) { $0.regions[index].controller?.process = record }
         try await Self.waitForHTTP(
-            "\(state.controller.url)/health", timeout: timeout, what: "the controller",
-            process: state.controller.process)
+            "\(replica.url)/health", timeout: timeout, what: "the control-plane replica of \(region)",
+            process: record)
     }
 
     private func record(postgres cluster: PostgresCluster, of name: RegionName, in state: inout LabState) throws {

@@ -41,14 +41,12 @@ public struct LabState: Codable, Sendable, Equatable {
         public var databaseRoutes: [String: Int]
         /// Ports through which the outside (edge, controller) reaches this region's portals, in portal order.
         public var ingressPorts: [Int]
-        /// The port through which this region reaches the controller (write lease, probe reports).
-        public var controlPort: Int
-        /// The port through which the controller reaches this region's database.
+        /// The port through which the control plane's actions reach this region's database.
         public var controlDatabasePort: Int
-        /// Ports through which this region's probe agent reaches another region's first portal.
+        /// Ports through which this region's control-plane replica probes another region's first portal.
         public var probePorts: [String: Int]
-        /// The region's probe agent (a vantage point for the other regions).
-        public var agent: ProcessRecord?
+        /// The region's control-plane replica (nil in a lab started before the control plane was replicated).
+        public var controller: Controller?
         /// The region's etcd member (nil in a lab started before the control plane had one).
         public var etcd: EtcdMember?
     }
@@ -70,9 +68,13 @@ public struct LabState: Codable, Sendable, Equatable {
         public var advertisedPeerURL: String { "http://127.0.0.1:\(peerRoutePort)" }
     }
 
-    /// The DR controller.
+    /// A region's control-plane replica (DESIGN.md §3).
     public struct Controller: Codable, Sendable, Equatable {
         public var port: Int
+        /// Ports through which another region's nodes reach this replica (through the WAN), by region.
+        public var routes: [String: Int]
+        /// Where the replica keeps its own files (alarms); the control-plane state is in etcd.
+        public var directory: String
         public var process: ProcessRecord?
         public var url: String { "http://127.0.0.1:\(port)" }
     }
@@ -105,8 +107,20 @@ public struct LabState: Codable, Sendable, Equatable {
     public var wan: WAN
     /// Nil for a lab without an edge.
     public var edge: Edge?
-    public var controller: Controller
     public var regions: [Region]
+
+    /// Where `region`'s portals ask for their write lease: their own region's replica, then every other one
+    /// through the WAN.
+    public func leaseURLs(for region: RegionName) -> [String] {
+        guard let own = regions.first(where: { $0.name == region }) else { return [] }
+        return [own.controller?.url].compactMap { $0 }
+            + regions.filter { $0.name != region }.compactMap { other in
+                other.controller?.routes[region.rawValue].map { "http://127.0.0.1:\($0)" }
+            }
+    }
+
+    /// Every replica's API, reached directly (what `drctl` and the drills use: any replica answers).
+    public var controllerURLs: [String] { regions.compactMap { $0.controller?.url } }
 
     public func region(_ name: RegionName) throws(LabError) -> Region {
         guard let region = regions.first(where: { $0.name == name }) else {
@@ -121,8 +135,8 @@ public struct LabState: Codable, Sendable, Equatable {
     public var processes: [ProcessRecord] {
         regions.flatMap { region in
             region.portals.compactMap(\.process)
-                + [region.postgres.process, region.agent, region.etcd?.process].compactMap { $0 }
-        } + [wan.process, edge?.process, controller.process].compactMap { $0 }
+                + [region.postgres.process, region.controller?.process, region.etcd?.process].compactMap { $0 }
+        } + [wan.process, edge?.process].compactMap { $0 }
     }
 
     static func file(in directory: String) -> String { (directory as NSString).appendingPathComponent("lab.json") }

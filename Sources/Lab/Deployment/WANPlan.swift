@@ -25,9 +25,9 @@ public struct WANPlan: Codable, Sendable, Equatable {
         public static func writer(_ region: RegionName) -> String { "writer:\(region)" }
         /// The outside reaching portal `index` of `region`.
         public static func ingress(_ region: RegionName, _ index: Int) -> String { "ingress:\(region):\(index)" }
-        /// `region` reaching the controller (write lease, probe reports).
-        public static func control(_ region: RegionName) -> String { "control:\(region)" }
-        /// The controller reaching `region`'s database.
+        /// `from` reaching `to`'s control-plane replica (reports, calls passed on to the leader, leases).
+        public static func controller(from: RegionName, to: RegionName) -> String { "controller:\(from)->\(to)" }
+        /// The control plane's actions reaching `region`'s database.
         public static func controlDatabase(_ region: RegionName) -> String { "control-db:\(region)" }
         /// `from`'s probe agent reaching `to`'s first portal.
         public static func probe(from: RegionName, to: RegionName) -> String { "probe:\(from)->\(to)" }
@@ -42,8 +42,9 @@ public struct WANPlan: Codable, Sendable, Equatable {
         public var writer: Int
         public var databases: [String: Int] = [:]
         public var ingress: [Int] = []
-        public var control: Int
         public var controlDatabase: Int
+        /// Routes to this region's control-plane replica, by the region they start in.
+        public var controllers: [String: Int] = [:]
         public var probes: [String: Int] = [:]
         /// The route to this region's etcd peer port (its advertised peer URL), when it has a member.
         public var etcdPeer: Int?
@@ -60,7 +61,7 @@ public struct WANPlan: Codable, Sendable, Equatable {
     /// The plan for a lab whose ports are already chosen.
     static func make(
         regions: [RegionName], primary: RegionName, postgresPorts: [RegionName: Int], portalPorts: [RegionName: [Int]],
-        controllerPort: Int, etcdPorts: [RegionName: EtcdPorts] = [:], latencyScale: Double,
+        controllerPorts: [RegionName: Int], etcdPorts: [RegionName: EtcdPorts] = [:], latencyScale: Double,
         pickPort: () throws -> Int
     ) throws -> (plan: WANPlan, routes: [RegionName: RegionRoutes]) {
         var routes: [WANRoute] = []
@@ -82,7 +83,6 @@ public struct WANPlan: Codable, Sendable, Equatable {
                 writer: try route(
                     RouteName.writer(region), from: region.rawValue, to: primary.rawValue, port: postgresPorts[primary]!
                 ),
-                control: try route(RouteName.control(region), from: region.rawValue, to: outside, port: controllerPort),
                 controlDatabase: try route(
                     RouteName.controlDatabase(region), from: outside, to: region.rawValue, port: postgresPorts[region]!)
             )
@@ -90,6 +90,9 @@ public struct WANPlan: Codable, Sendable, Equatable {
                 own.databases[other.rawValue] = try route(
                     RouteName.database(from: region, to: other), from: region.rawValue, to: other.rawValue,
                     port: postgresPorts[other]!)
+                own.controllers[other.rawValue] = try route(
+                    RouteName.controller(from: other, to: region), from: other.rawValue, to: region.rawValue,
+                    port: controllerPorts[region]!)
                 own.probes[other.rawValue] = try route(
                     RouteName.probe(from: region, to: other), from: region.rawValue, to: other.rawValue,
                     port: portalPorts[other]![0])

@@ -39,6 +39,11 @@ public struct PortalConfiguration: Sendable {
     /// The controller's base URL. When set, the portal writes only while the controller's answer allows it
     /// (a running write lease in the primary region, or a standby region): DESIGN.md invariant 1.
     public var writeLeaseURL: String = ""
+    /// The control-plane replicas to ask for the lease, in order (`write-lease-url` is a comma-separated list: the
+    /// portal's own region's replica first).
+    public var writeLeaseURLs: [String] {
+        writeLeaseURL.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
     /// The proxies whose `X-Forwarded-For` names the client (the edge, a load balancer's subnets). Empty trusts
     /// no one: behind a proxy every customer then shares the proxy's address in throttles and the audit log.
     public var trustedProxies = TrustedProxies()
@@ -97,10 +102,12 @@ public struct PortalConfiguration: Sendable {
         guard loginLockoutBase >= .milliseconds(100), loginLockoutBase <= .seconds(900) else {
             throw .init(key: "login-lockout-base", "must be between 100ms and 15m")
         }
-        if !writeLeaseURL.isEmpty {
-            guard let url = URL(string: writeLeaseURL), url.scheme == "http" || url.scheme == "https",
-                url.host != nil
-            else { throw .init(key: "write-lease-url", "must be a URL like http://127.0.0.1:7000") }
+        for text in writeLeaseURLs {
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw .init(
+                    key: "write-lease-url",
+                    "must be a URL like http://127.0.0.1:7000 (or several, comma-separated), got '\(text.prefix(80))'")
+            }
         }
     }
 

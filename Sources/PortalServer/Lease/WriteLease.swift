@@ -53,11 +53,13 @@ public final class WriteLease: Sendable {
     }
 }
 
-/// Asks the controller for the lease every third of its duration (every 200 ms until a first answer). The
-/// lease runs from the moment a request was sent, so a slow answer only shortens it.
+/// Asks the control plane for the lease every third of its duration (every 200 ms until a first answer). The
+/// lease runs from the moment a request was sent, so a slow answer only shortens it. The replicas are asked in
+/// order every time (its own region's first, which needs no WAN crossing): a dead or cut-off replica costs one
+/// timeout, not the lease.
 struct WriteLeaseKeeper: Service {
     let lease: WriteLease
-    let controllerURL: String
+    let controllerURLs: [String]
     let region: String
     let logger: Logger
 
@@ -69,8 +71,17 @@ struct WriteLeaseKeeper: Service {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 var pause = Duration.milliseconds(200)
                 let sentAt = ContinuousClock.now
-                do {
-                    let answer = try await requestLease()
+                var answered: LeaseAnswer?
+                for url in controllerURLs {
+                    do {
+                        answered = try await requestLease(from: url)
+                        break
+                    } catch {
+                        logger.debug(
+                            "write lease request failed", metadata: ["replica": "\(url)", "error": "\(error)"])
+                    }
+                }
+                if let answer = answered {
                     lease.record(answer, sentAt: sentAt)
                     // A fenced portal asks again soon: after a switchover it may write again at once.
                     if answer.decision != .fenced { pause = .milliseconds(max(50, answer.durationMilliseconds / 3)) }
@@ -83,8 +94,6 @@ struct WriteLeaseKeeper: Service {
                             ])
                         lastDecision = answer.decision
                     }
-                } catch {
-                    logger.debug("write lease request failed", metadata: ["error": "\(error)"])
                 }
                 let elapsed = sentAt.duration(to: .now)
                 if elapsed < pause { try? await Task.sleep(for: pause - elapsed) }
@@ -93,12 +102,12 @@ struct WriteLeaseKeeper: Service {
         }
     }
 
-    private func requestLease() async throws -> LeaseAnswer {
+    private func requestLease(from controllerURL: String) async throws -> LeaseAnswer {
         var request = HTTPClientRequest(url: controllerURL + "/v1/lease")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(["region": region])))
-        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(1000))
+        let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(700))
         let body = try await response.body.collect(upTo: 64 * 1024)
         guard response.status == .ok else { throw LeaseRequestFailed() }
         return try JSONDecoder().decode(LeaseAnswer.self, from: Data(buffer: body))

@@ -6,23 +6,24 @@ extension RunbookBuilder {
         let settings = deployment.controller
         var steps = ProcedureSteps()
         steps.add(
-            text("Check what still runs: the databases, the portals and the edge, and whether the controller does."),
-            [drctl("lab", "status")],
+            text(
+                "Check what still runs: the databases, the portals and the edge, and which control-plane replicas "
+                    + "do."), [drctl("lab", "status", "--json")],
             verify: text(
-                "the regions' databases and portals are up; `controller` is empty or its process is gone. If a "
-                    + "region is down as well, the controller's restart comes first: without it no failover can "
-                    + "fence the old primary."))
+                "the regions' databases and portals are up; `controllers` lists each region's replica with its pid, "
+                    + "`controller` (the leader) is null. If a region is down as well, a replica's restart comes "
+                    + "first: without a leader no failover can fence the old primary."))
         steps.add(
             text(
-                "Start the controller again. It runs in the foreground: start it in its own terminal or under the "
-                    + "process supervisor."),
-            [drctl("controller")],
-            verify: text("`drctl status` answers again and shows every region."), [drctl("status")])
+                "Start the replica of every region whose process is gone, the primary's first. Each runs in the "
+                    + "foreground: start it in its own terminal or under the process supervisor."),
+            [drctl("controller", "--region", primary)],
+            verify: text("`drctl status` answers again and names the leader."), [drctl("status")])
         steps.add(
             text("Read what it did on start."), [drctl("events")],
             verify: text(
-                "a start event; the primary's write lease granted again (writes resume); a failover that was "
-                    + "running when the controller stopped is finished or waits for you — never a second "
+                "a start event of the new term; the primary's write lease granted again (writes resume); a failover "
+                    + "that was running when the last replica stopped is finished or waits for you — never a second "
                     + "promotion."))
         steps.add(
             text(
@@ -45,9 +46,10 @@ extension RunbookBuilder {
         return Procedure(
             title: "The controller itself is down",
             when: text(
-                "Use when `drctl status` or `drctl events` get no answer, or the alarms stop. Without the controller "
-                    + "nothing fails over, and the primary's portals refuse writes once their lease is not renewed "
-                    + "(\(settings.leaseDuration.text)): it is a write outage even though every region is up."),
+                "Use when `drctl status` or `drctl events` get no answer from any replica, or the alarms stop. One "
+                    + "replica down changes nothing (another leads within its etcd session's TTL); with none running, "
+                    + "nothing fails over, and the primary's portals refuse writes once their lease ends (at most "
+                    + "\(settings.leaseDuration.text)): it is a write outage even though every region is up."),
             callouts: [
                 .callout(
                     .warning,

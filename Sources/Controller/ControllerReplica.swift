@@ -1,0 +1,336 @@
+import AsyncHTTPClient
+import Etcd
+import Failover
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// One control-plane replica (DESIGN.md §3): runs in a region, is that region's probe vantage point, and takes
+/// part in the election. The replica holding the election key leads: it runs a `Controller` for its term. The
+/// others report their probes to the leader and pass the operator's calls on to it. Every replica, the leader
+/// too, answers its region's portals' lease requests itself, from the state it reads from etcd a few times a
+/// second and only while its own etcd session surely runs (`ReplicaLeaseGrant`), so a leader's death does not
+/// interrupt writes.
+public actor ControllerReplica {
+    public let configuration: ControllerConfiguration
+    public let store: ControlStore
+    let prober: any RegionProber
+    let traffic: any TrafficManager
+    let replication: any DatabaseReplication
+    let actions: any FailoverActions
+    let logger: Logger
+    let metrics = ControllerMetrics()
+
+    /// This replica's etcd lease (the election key and its heartbeat are attached to it), and when the request
+    /// that last started its time to live was sent.
+    var etcdLease: EtcdLease?
+    var etcdLeaseRenewedAt: ContinuousClock.Instant?
+    public private(set) var leader: ControlStore.Leader?
+    var controller: Controller?
+    var controllerTask: Task<Void, Never>?
+    /// The state last read from etcd, its revision, and when that read was sent (what lease answers come from).
+    var cachedState: ControllerState?
+    var cachedRevision: Int64 = 0
+    var stateReadSentAt: ContinuousClock.Instant?
+    /// Regions whose lease grants this replica recorded in its current etcd session.
+    var recordedGrants: Set<RegionName> = []
+    var leaseAnswered = false
+    var lastHeartbeat: ContinuousClock.Instant?
+    var inFlight: [RegionName: Int] = [:]
+
+    public init(
+        configuration: ControllerConfiguration, prober: any RegionProber, traffic: any TrafficManager,
+        replication: any DatabaseReplication, actions: any FailoverActions, logger: Logger
+    ) throws {
+        try configuration.settings.validate()
+        self.configuration = configuration
+        self.store = ControlStore(
+            etcd: try EtcdClient(
+                configuration: .init(endpoints: configuration.etcdEndpoints, requestTimeout: .seconds(1))))
+        self.prober = prober
+        self.traffic = traffic
+        self.replication = replication
+        self.actions = actions
+        self.logger = logger
+    }
+
+    var settings: ControllerSettings { configuration.settings }
+    var ttl: Duration { .seconds(etcdLease?.ttl ?? configuration.leaderTTL) }
+
+    /// The controller of this replica's term, when it leads.
+    public var leading: Controller? { controller }
+
+    /// The leader's API as this replica reaches it; nil when no replica leads or this one does.
+    public var leaderURL: String? {
+        guard let leader, leader.region != configuration.region else { return nil }
+        return configuration.peers[leader.region]
+    }
+
+    // MARK: Running
+
+    /// Takes part in the election, probes and reports until cancelled; resigns the lead on the way out.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.probeLoop() }
+            group.addTask { await self.stateLoop() }
+            group.addTask { await self.sessionLoop() }
+            while !Task.isCancelled {
+                await tick()
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            group.cancelAll()
+        }
+        // The lead is given up at once; the etcd session is left to expire by itself, since the leases granted in
+        // it still run until its horizon.
+        if let controller {
+            await controller.stop()
+            await store.resign(term: controller.term)
+        }
+        controllerTask?.cancel()
+        await prober.close()
+    }
+
+    /// Keeps this replica's etcd session (its lease) alive: a keep-alive every eighth of the TTL, so that the
+    /// session horizon its grants are bounded by stays near a TTL ahead.
+    func sessionLoop() async {
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            if let lease = etcdLease {
+                do {
+                    let answer = try await store.etcd.keepAlive(lease.id)
+                    if answer.ttl > 0, etcdLease?.id == lease.id {
+                        etcdLeaseRenewedAt = now
+                    } else if answer.ttl <= 0 {
+                        await lostLease("etcd says the lease expired")
+                    }
+                } catch let error where error.code == .leaseNotFound {
+                    await lostLease("etcd no longer knows the lease")
+                } catch {
+                    logger.debug("keep-alive failed", metadata: ["error": "\(error)"])
+                }
+            } else {
+                do {
+                    let lease = try await store.etcd.grantLease(ttl: configuration.leaderTTL)
+                    etcdLease = lease
+                    etcdLeaseRenewedAt = now
+                    recordedGrants = []
+                } catch {
+                    logger.debug("no etcd lease", metadata: ["error": "\(error)"])
+                }
+            }
+            let pause = ttl / 8 - now.duration(to: .now)
+            if pause > .zero { try? await Task.sleep(for: pause) }
+        }
+    }
+
+    /// One round of the election: campaign, start or stop leading, heartbeat.
+    func tick() async {
+        // Lead only while the lease surely still runs in etcd: a replica cut off from the majority stops before
+        // etcd can have handed the key to another (half a TTL of margin for the keep-alive's own delay).
+        let leaseSurelyRuns = etcdLeaseRenewedAt.map { $0.duration(to: .now) < ttl / 2 } ?? false
+        if !leaseSurelyRuns, controller != nil { await stopLeading("the etcd lease cannot be proved to run") }
+        if let controller, await controller.deposed { await stopLeading("the term ended") }
+        guard let lease = etcdLease else {
+            leader = try? await store.leader()
+            return
+        }
+        do {
+            let (current, holderLease) = try await store.campaign(region: configuration.region, lease: lease.id)
+            leader = current
+            let mine = current?.region == configuration.region && holderLease == lease.id
+            if mine, leaseSurelyRuns, let current, controller == nil {
+                await startLeading(term: current.term)
+            } else if !mine, controller != nil {
+                await stopLeading("\(current?.region.rawValue ?? "nobody") leads")
+            }
+        } catch {
+            logger.debug("campaign failed", metadata: ["error": "\(error)"])
+        }
+        if lastHeartbeat.map({ $0.duration(to: .now) >= .seconds(1) }) ?? true {
+            lastHeartbeat = .now
+            try? await store.heartbeat(
+                .init(
+                    region: configuration.region, url: configuration.peers[configuration.region] ?? "",
+                    leader: controller != nil, term: controller?.term, heardAt: Date()), lease: lease.id)
+        }
+    }
+
+    func lostLease(_ reason: String) async {
+        etcdLease = nil
+        etcdLeaseRenewedAt = nil
+        recordedGrants = []
+        if controller != nil { await stopLeading(reason) }
+    }
+
+    func startLeading(term: Int64) async {
+        do {
+            let initial = ControllerState(
+                regions: configuration.regions, primary: configuration.initialPrimary, mode: settings.mode)
+            let state = try await store.stateOrCreate(initial, term: term)
+            let timeline = try await store.events()
+            let controller = try Controller(
+                configuration: configuration, store: store, term: term, state: state, timeline: timeline,
+                metrics: metrics, prober: prober, traffic: traffic, replication: replication,
+                actions: actions, logger: logger)
+            self.controller = controller
+            controllerTask = Task { await controller.run() }
+            logger.info("leading", metadata: ["term": "\(term)", "primary": "\(state.primary)"])
+        } catch {
+            logger.warning("could not take up the lead", metadata: ["term": "\(term)", "error": "\(error)"])
+        }
+    }
+
+    func stopLeading(_ reason: String) async {
+        guard let controller else { return }
+        logger.warning("no longer leading", metadata: ["term": "\(controller.term)", "reason": "\(reason)"])
+        await controller.stop()
+        controllerTask?.cancel()
+        controllerTask = nil
+        self.controller = nil
+    }
+
+    /// Reads the state a few times a second (linearizable reads, the leader's replica too); a cut-off replica keeps
+    /// its last read, from which it grants nothing once the lease duration has passed since the read was sent.
+    func stateLoop() async {
+        while !Task.isCancelled {
+            let sentAt = ContinuousClock.now
+            if let (state, revision) = try? await store.stateAndRevision() {
+                cachedState = state
+                cachedRevision = revision
+                stateReadSentAt = sentAt
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Probes every region from this region every interval without waiting for slow probes (each ends by the
+    /// probe timeout), so a region that stops answering collects one failure per interval, like a Route 53 health
+    /// checker. The leader's controller takes the results; a follower reports them to the leader.
+    func probeLoop() async {
+        let maximumInFlight =
+            Int(settings.probeTimeout.wholeMilliseconds / settings.probeInterval.wholeMilliseconds) + 1
+        let vantage = configuration.region.rawValue
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let started = ContinuousClock.now
+                for region in configuration.regions where (inFlight[region] ?? 0) < maximumInFlight {
+                    inFlight[region, default: 0] += 1
+                    group.addTask { [prober] in
+                        let observation = await prober.probe(region, vantage: vantage)
+                        await self.deliver(observation)
+                    }
+                }
+                let elapsed = started.duration(to: .now)
+                if elapsed < settings.probeInterval { try? await Task.sleep(for: settings.probeInterval - elapsed) }
+            }
+        }
+    }
+
+    func deliver(_ observation: ProbeObservation) async {
+        inFlight[observation.region, default: 1] -= 1
+        if let controller {
+            await controller.consume(observation)
+            return
+        }
+        guard observation.region != configuration.region, let url = leaderURL else { return }
+        let answered = leaseAnswered
+        leaseAnswered = false
+        let report = Report(
+            vantage: configuration.region.rawValue, observations: [observation], leaseAnswered: answered)
+        await Self.post(report, to: url + "/v1/reports", timeout: settings.probeTimeout, logger: logger)
+    }
+
+    /// A replica's report to the leader.
+    public struct Report: Codable, Sendable {
+        public var vantage: String
+        public var observations: [ProbeObservation]
+        public var leaseAnswered: Bool?
+    }
+
+    static func post(_ report: Report, to url: String, timeout: Duration, logger: Logger) async {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        guard let body = try? JSONEncoder().encode(report) else { return }
+        request.body = .bytes(ByteBuffer(data: body))
+        do {
+            let response = try await HTTPClient.shared.execute(
+                request, timeout: .milliseconds(timeout.wholeMilliseconds))
+            _ = try await response.body.collect(upTo: 64 * 1024)
+        } catch {
+            logger.debug("report not delivered", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Answers
+
+    /// A portal's lease request, answered from this replica's last state read and its etcd session. The first
+    /// grant to a region in a session is recorded in etcd first, and only if the state has not changed since it
+    /// was read (`ControlStore.recordGrant`).
+    public func lease(for region: RegionName) async -> LeaseAnswer {
+        guard let state = cachedState, let readSentAt = stateReadSentAt else {
+            return LeaseAnswer(
+                decision: .fenced, region: region, primary: configuration.initialPrimary, epoch: 0,
+                durationMilliseconds: 0, reason: "this replica has not read the control-plane state yet")
+        }
+        let grant = ReplicaLeaseGrant(
+            stateReadSentAt: readSentAt,
+            sessionHorizon: etcdLeaseRenewedAt.map {
+                ReplicaLeaseGrant.horizon(keepAliveSentAt: $0, ttl: ttl, clockMargin: settings.clockMargin)
+            })
+        var answer = grant.answer(for: region, state: state, now: .now, duration: settings.leaseDuration)
+        guard answer.decision == .granted else { return answer }
+        if !recordedGrants.contains(region) {
+            let revision = cachedRevision
+            guard let lease = etcdLease,
+                (try? await store.recordGrant(
+                    of: region, by: configuration.region, lease: lease.id, stateRevision: revision)) == true
+            else {
+                answer.decision = .fenced
+                answer.durationMilliseconds = 0
+                answer.reason =
+                    "this replica could not record its grant in etcd (the state changed, or etcd is out of reach)"
+                return answer
+            }
+            // The answer is computed again: the record took time, and the session may have been lost meanwhile.
+            guard etcdLease?.id == lease.id else { return await self.lease(for: region) }
+            recordedGrants.insert(region)
+            answer = grant.answer(for: region, state: state, now: .now, duration: settings.leaseDuration)
+        }
+        leaseAnswered = true
+        if let controller { await controller.noteLeaseAnswered() }
+        return answer
+    }
+
+    /// The leader's status with every replica and etcd member; nil when this replica does not lead.
+    public func status() async -> ControllerStatus? {
+        guard let controller else { return nil }
+        let replicas = (try? await store.replicas()) ?? []
+        var members: [ControllerStatus.EtcdMember] = []
+        for endpoint in configuration.etcdEndpoints {
+            members.append(.init(endpoint: endpoint, healthy: await store.etcd.isHealthy(endpoint)))
+        }
+        let primary = await controller.state.primary
+        let grant = ReplicaLeaseGrant(
+            stateReadSentAt: stateReadSentAt ?? .now,
+            sessionHorizon: etcdLeaseRenewedAt.map {
+                ReplicaLeaseGrant.horizon(keepAliveSentAt: $0, ttl: ttl, clockMargin: settings.clockMargin)
+            })
+        let probe = cachedState.map {
+            grant.answer(for: primary, state: $0, now: .now, duration: settings.leaseDuration)
+        }
+        let lease = ControllerStatus.Lease(
+            holder: probe?.decision == .granted ? primary : nil,
+            durationMilliseconds: settings.leaseDuration.wholeMilliseconds,
+            remainingMilliseconds: probe?.durationMilliseconds ?? 0,
+            granters: (try? await store.granters(of: primary)) ?? [])
+        return await controller.status(controllers: replicas, etcd: members, lease: lease)
+    }
+
+    /// Events after `sequence`: the leader's from memory, a follower's from etcd.
+    public func events(after sequence: Int) async throws -> [TimelineEvent] {
+        if let controller { return await controller.events(after: sequence) }
+        return try await store.events(after: sequence)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The controller's answer to a lease request.
+public struct LeaseAnswer: Codable, Hashable, Sendable {
+    public enum Decision: String, Codable, Sendable {
+        /// This region holds the primary: write for `durationMilliseconds` from when the request was sent.
+        case granted
+        /// This region is a standby region: its writes go through the writer endpoint, no lease needed.
+        case standby
+        /// This region must not write at all (a former primary awaiting rejoin, or a primary being failed over).
+        case fenced
+    }
+    public var decision: Decision
+    public var region: RegionName
+    public var primary: RegionName
+    public var epoch: Int
+    public var durationMilliseconds: Int64
+    public var reason: String?
+
+    public init(
+        decision: Decision, region: RegionName, primary: RegionName, epoch: Int, durationMilliseconds: Int64,
+        reason: String? = nil
+    ) {
+        self.decision = decision
+        self.region = region
+        self.primary = primary
+        self.epoch = epoch
+        self.durationMilliseconds = durationMilliseconds
+        self.reason = reason
+    }
+}
+
+/// The portal's side of the lease: whether it may write now. A value type driven by an injected clock.
+///
+/// Before any answer the portal may not write. A granted lease runs from the moment its request was sent;
+/// a frozen (SIGSTOP) portal that wakes up finds its lease expired, because the clock kept running.
+public struct WriteLeaseHolder<Instant: InstantProtocol & Sendable>: Sendable where Instant.Duration == Duration {
+    public enum State: String, Sendable {
+        /// No answer from the controller yet.
+        case unknown
+        /// A lease runs.
+        case held
+        /// Standby region: writes go through the writer endpoint, no lease needed.
+        case standby
+        /// A lease ran out, or the controller said fenced.
+        case fenced
+    }
+
+    private var answer: LeaseAnswer?
+    private var expiresAt: Instant?
+
+    public init() {}
+
+    /// Records the controller's answer to a request sent at `sentAt`.
+    public mutating func record(_ answer: LeaseAnswer, requestSentAt sentAt: Instant) {
+        self.answer = answer
+        expiresAt = answer.decision == .granted ? sentAt.advanced(by: .milliseconds(answer.durationMilliseconds)) : nil
+    }
+
+    public func state(at now: Instant) -> State {
+        guard let answer else { return .unknown }
+        switch answer.decision {
+        case .standby: return .standby
+        case .fenced: return .fenced
+        case .granted: return expiresAt.map { now < $0 } == true ? .held : .fenced
+        }
+    }
+
+    /// Whether a write may start (or commit) at `now`.
+    public func mayWrite(at now: Instant) -> Bool {
+        let state = state(at: now)
+        return state == .held || state == .standby
+    }
+
+    /// Time left on a held lease.
+    public func remaining(at now: Instant) -> Duration? {
+        guard state(at: now) == .held, let expiresAt else { return nil }
+        return now.duration(to: expiresAt)
+    }
+
+    public var lastAnswer: LeaseAnswer? { answer }
+}
