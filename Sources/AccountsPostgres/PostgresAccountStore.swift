@@ -201,8 +201,26 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func createSession(_ session: Session, refreshTokenHash: [UInt8], audit: NewAuditEvent) async throws {
+    public func createSession(
+        _ session: Session, refreshTokenHash: [UInt8], verifiedPasswordHash: String, rehash: String?,
+        audit: NewAuditEvent
+    ) async throws {
         try await write(critical: false) { connection in
+            // The login's read may have come from a lagging standby: the primary's row decides. The row lock
+            // keeps a password change or a disabling from committing between this check and the session.
+            let current = try await connection.query(
+                "SELECT password_hash, disabled_at IS NOT NULL FROM accounts WHERE id = \(session.accountID) FOR UPDATE",
+                logger: logger)
+            var found: (String, Bool)?
+            for try await row in current.decode((String, Bool).self) { found = row }
+            guard let (passwordHash, disabled) = found, passwordHash == verifiedPasswordHash else {
+                throw AccountsError.invalidCredentials
+            }
+            guard !disabled else { throw AccountsError(.accountDisabled, "This account is disabled.") }
+            if let rehash {
+                try await connection.query(
+                    "UPDATE accounts SET password_hash = \(rehash) WHERE id = \(session.accountID)", logger: logger)
+            }
             try await connection.query(
                 """
                 INSERT INTO sessions (id, account_id, created_at, last_used_at, expires_at, user_agent, region)

@@ -52,6 +52,14 @@ public struct PasswordHasher: Sendable {
         }
     }
 
+    /// Whether `hash` is a bcrypt hash made at another cost than this hasher's (`$2b$NN$…`): a login with
+    /// the right password then stores a new hash at this cost. A hash whose cost cannot be read is left alone.
+    public func hasOtherCost(_ hash: String) -> Bool {
+        let fields = hash.split(separator: "$", omittingEmptySubsequences: false)
+        guard fields.count == 4, fields[0].isEmpty, let stored = UInt8(fields[2]) else { return false }
+        return stored != cost
+    }
+
     /// Hashes queued or running now.
     var pendingCount: Int { pending.value }
 

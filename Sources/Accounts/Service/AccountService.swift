@@ -88,11 +88,19 @@ public struct AccountService: Sendable {
         try await auditingThrottle(accountID: stored.account.id, origin: origin) {
             try await guessBudget.admit(email: key, clientAddress: origin.clientAddress)
         }
-        guard !stored.account.disabled else {
+        do {
+            guard !stored.account.disabled else {
+                throw AccountsError(.accountDisabled, "This account is disabled.")
+            }
+            // Re-hashed at the configured cost when the stored hash has another (the cost was changed).
+            let rehash = hasher.hasOtherCost(stored.passwordHash) ? try await hasher.hash(password) : nil
+            return try await openSession(
+                for: stored.account, verifiedPasswordHash: stored.passwordHash, rehash: rehash, origin: origin)
+        } catch let error as AccountsError where error.code == .accountDisabled {
+            // Also when only the primary knew (a standby that served the read had not seen the disabling yet).
             await recordAuditBestEffort(NewAuditEvent(.loginDisabled, accountID: stored.account.id, origin: origin))
-            throw AccountsError(.accountDisabled, "This account is disabled.")
+            throw error
         }
-        return try await openSession(for: stored.account, origin: origin)
     }
 
     /// Runs a guess-budget step; a refusal is audited (best effort) before it is thrown.
@@ -118,7 +126,9 @@ public struct AccountService: Sendable {
         }
     }
 
-    private func openSession(for account: Account, origin: RequestOrigin) async throws -> TokenPair {
+    private func openSession(
+        for account: Account, verifiedPasswordHash: String, rehash: String?, origin: RequestOrigin
+    ) async throws -> TokenPair {
         let now = self.now()
         let refresh = OpaqueToken.generate()
         let session = Session(
@@ -127,7 +137,7 @@ public struct AccountService: Sendable {
             userAgent: origin.userAgent.map { String($0.prefix(512)) },
             region: origin.region)
         try await store.createSession(
-            session, refreshTokenHash: refresh.hash,
+            session, refreshTokenHash: refresh.hash, verifiedPasswordHash: verifiedPasswordHash, rehash: rehash,
             audit: NewAuditEvent(.loginSucceeded, accountID: account.id, origin: origin))
         let access = try await tokens.issue(
             accountID: account.id, sessionID: session.id, region: origin.region, now: now)

@@ -84,7 +84,14 @@ public protocol AccountStore: Sendable {
     ) async throws -> Account
     /// Makes an existing account an administrator, or creates it as one.
     func createOrPromoteAdmin(_ account: NewAccount, audit: NewAuditEvent) async throws -> Account
-    func createSession(_ session: Session, refreshTokenHash: [UInt8], audit: NewAuditEvent) async throws
+    /// Opens a session after a login, re-checking on the primary (never a replica) that the account is still
+    /// enabled and that `verifiedPasswordHash` is still its password hash. Throws `invalidCredentials` when the
+    /// password changed meanwhile and `accountDisabled` when the account was disabled. `rehash` replaces the
+    /// password hash in the same transaction (a hash of the same password at the configured cost).
+    func createSession(
+        _ session: Session, refreshTokenHash: [UInt8], verifiedPasswordHash: String, rehash: String?,
+        audit: NewAuditEvent
+    ) async throws
     func rotateRefreshToken(
         hash: [UInt8], replacement: [UInt8], now: Date, newExpiry: Date, origin: RequestOrigin
     ) async throws -> RefreshOutcome
