@@ -237,23 +237,50 @@ public struct PostgresAccountStore: AccountStore {
     }
 
     public func rotateRefreshToken(
-        hash: [UInt8], replacement: [UInt8], now: Date, newExpiry: Date, origin: RequestOrigin
+        hash: [UInt8], replacement: [UInt8], sealedReplacement: [UInt8], now: Date, newExpiry: Date,
+        sessionLifetime: Duration, graceWindow: Duration, origin: RequestOrigin
     ) async throws -> RefreshOutcome {
+        let lifetime = sessionLifetime.timeInterval
+        let grace = graceWindow.timeInterval
         // Look the token up with its session and account, locking the token row so that two concurrent uses
-        // of one token cannot both rotate it.
+        // of one token cannot both rotate it. A retry is a rotated token within the grace window whose
+        // successor has not been rotated in turn (its answer never arrived, or the client would have used it).
         let outcome: RefreshOutcome = try await write(critical: false) { connection in
             let rows = try await connection.query(
                 """
                 SELECT t.rotated_at IS NOT NULL, s.id, s.account_id, s.created_at, s.user_agent, s.region,
                        s.revoked_at IS NOT NULL OR s.expires_at <= \(now) OR a.disabled_at IS NOT NULL
+                         OR s.created_at <= \(now) - make_interval(secs => \(lifetime)),
+                       coalesce(t.rotated_at > \(now) - make_interval(secs => \(grace))
+                         AND t.sealed_successor IS NOT NULL
+                         AND NOT EXISTS (SELECT 1 FROM refresh_tokens n
+                                         WHERE n.token_hash = t.replaced_by AND n.rotated_at IS NOT NULL), false),
+                       t.sealed_successor, t.rotated_at, s.last_used_at, s.expires_at
                 FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN accounts a ON a.id = s.account_id
                 WHERE t.token_hash = \(Data(hash))
                 FOR UPDATE OF t
                 """, logger: logger)
-            var found: (Bool, UUID, UUID, Date, String?, String, Bool)?
-            for try await row in rows.decode((Bool, UUID, UUID, Date, String?, String, Bool).self) { found = row }
-            guard let (alreadyRotated, sessionID, accountID, createdAt, userAgent, region, unusable) = found else {
+            var found: (Bool, UUID, UUID, Date, String?, String, Bool, Bool, Data?, Date?, Date, Date)?
+            for try await row in rows.decode(
+                (Bool, UUID, UUID, Date, String?, String, Bool, Bool, Data?, Date?, Date, Date).self)
+            {
+                found = row
+            }
+            guard
+                let (
+                    alreadyRotated, sessionID, accountID, createdAt, userAgent, region, unusable, retry, sealed,
+                    rotatedAt, lastUsedAt, expiresAt
+                ) = found
+            else {
                 return .invalid
+            }
+            if alreadyRotated, retry, !unusable, let sealed, let rotatedAt {
+                try await insert(NewAuditEvent(.refreshRetried, accountID: accountID, origin: origin), on: connection)
+                return .retried(
+                    Session(
+                        id: sessionID, accountID: accountID, createdAt: createdAt, lastUsedAt: lastUsedAt,
+                        expiresAt: expiresAt, userAgent: userAgent, region: region),
+                    sealedSuccessor: Array(sealed), rotatedAt: rotatedAt)
             }
             if alreadyRotated {
                 if !unusable {
@@ -267,20 +294,36 @@ public struct PostgresAccountStore: AccountStore {
             }
             if unusable { return .invalid }
             try await connection.query(
-                "UPDATE refresh_tokens SET rotated_at = \(now) WHERE token_hash = \(Data(hash))", logger: logger)
+                """
+                UPDATE refresh_tokens SET rotated_at = \(now), replaced_by = \(Data(replacement)),
+                    sealed_successor = \(Data(sealedReplacement))
+                WHERE token_hash = \(Data(hash))
+                """, logger: logger)
+            // The predecessor's retry is over now that this token is used: its sealed copy of it goes.
+            try await connection.query(
+                """
+                UPDATE refresh_tokens SET sealed_successor = NULL
+                WHERE session_id = \(sessionID) AND replaced_by = \(Data(hash))
+                """, logger: logger)
             try await connection.query(
                 """
                 INSERT INTO refresh_tokens (token_hash, session_id, created_at)
                 VALUES (\(Data(replacement)), \(sessionID), \(now))
                 """, logger: logger)
-            try await connection.query(
-                "UPDATE sessions SET last_used_at = \(now), expires_at = \(newExpiry) WHERE id = \(sessionID)",
-                logger: logger)
+            let extended = try await connection.query(
+                """
+                UPDATE sessions SET last_used_at = \(now),
+                    expires_at = least(\(newExpiry), created_at + make_interval(secs => \(lifetime)))
+                WHERE id = \(sessionID)
+                RETURNING expires_at
+                """, logger: logger)
+            var newExpiresAt = newExpiry
+            for try await expiry in extended.decode(Date.self) { newExpiresAt = expiry }
             try await insert(NewAuditEvent(.tokenRefreshed, accountID: accountID, origin: origin), on: connection)
             return .rotated(
                 Session(
-                    id: sessionID, accountID: accountID, createdAt: createdAt, lastUsedAt: now, expiresAt: newExpiry,
-                    userAgent: userAgent, region: region))
+                    id: sessionID, accountID: accountID, createdAt: createdAt, lastUsedAt: now,
+                    expiresAt: newExpiresAt, userAgent: userAgent, region: region))
         }
         return outcome
     }

@@ -44,6 +44,8 @@ public struct PortalServices: Sendable {
         let writeLease = WriteLease(required: !configuration.writeLeaseURL.isEmpty)
         var serviceConfiguration = AccountService.Configuration(region: configuration.region)
         serviceConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+        serviceConfiguration.sessionLifetime = configuration.sessionLifetime
+        serviceConfiguration.refreshGraceWindow = configuration.refreshGraceWindow
         let store = PostgresAccountStore(
             reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
             operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.mayWrite() },

@@ -14,6 +14,8 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case passwordConfirmationFailed = "password-confirmation-failed"
         case tokenRefreshed = "token-refreshed"
         case refreshTokenReused = "refresh-token-reused"
+        /// A rotated refresh token presented again within the grace window: it got the same successor.
+        case refreshRetried = "refresh-retried"
         case logout
         case logoutEverywhere = "logout-everywhere"
         case passwordChanged = "password-changed"

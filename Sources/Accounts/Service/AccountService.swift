@@ -7,7 +7,13 @@ public struct AccountService: Sendable {
     /// Lifetimes and limits of the account rules; every field has a production default.
     public struct Configuration: Sendable {
         public var region: String
+        /// The sliding lifetime: each refresh extends the session by this much, up to `sessionLifetime`.
         public var refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+        /// The absolute lifetime of a session from its login, however often it is refreshed.
+        public var sessionLifetime: Duration = .seconds(90 * 24 * 3600)
+        /// A rotated refresh token presented again this soon, before its successor was used, gets the same
+        /// successor (the client's answer was lost); later, or once the successor was used, it revokes the session.
+        public var refreshGraceWindow: Duration = .seconds(10)
         public var passwordResetLifetime: Duration = .seconds(30 * 60)
         public var emailTokenLifetime: Duration = .seconds(24 * 3600)
         public var passwordPolicy: PasswordPolicy = .standard
@@ -133,7 +139,7 @@ public struct AccountService: Sendable {
         let refresh = OpaqueToken.generate()
         let session = Session(
             id: UUID(), accountID: account.id, createdAt: now, lastUsedAt: now,
-            expiresAt: now + configuration.refreshTokenLifetime,
+            expiresAt: now + min(configuration.refreshTokenLifetime, configuration.sessionLifetime),
             userAgent: origin.userAgent.map { String($0.prefix(512)) },
             region: origin.region)
         try await store.createSession(
@@ -144,19 +150,33 @@ public struct AccountService: Sendable {
         return TokenPair(accessToken: access, refreshToken: refresh, expiresIn: tokens.lifetime, sessionID: session.id)
     }
 
-    /// Rotates a refresh token. A token presented a second time revokes its whole session.
+    /// Rotates a refresh token. A token presented a second time revokes its whole session, unless it comes
+    /// within the grace window and its successor was never used: then it gets that same successor again.
     public func refresh(_ rawToken: String, origin: RequestOrigin) async throws -> TokenPair {
         guard rawToken.utf8.count == 43 else {
             throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
         }
         let now = self.now()
+        let presented = OpaqueToken(rawValue: rawToken)
         let replacement = OpaqueToken.generate()
         switch try await store.rotateRefreshToken(
-            hash: OpaqueToken(rawValue: rawToken).hash, replacement: replacement.hash, now: now,
-            newExpiry: now + configuration.refreshTokenLifetime, origin: origin)
+            hash: presented.hash, replacement: replacement.hash, sealedReplacement: try presented.seal(replacement),
+            now: now, newExpiry: now + configuration.refreshTokenLifetime,
+            sessionLifetime: configuration.sessionLifetime, graceWindow: configuration.refreshGraceWindow,
+            origin: origin)
         {
         case .invalid:
             throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
+        case .retried(let session, let sealedSuccessor, let rotatedAt):
+            guard let successor = presented.open(sealedSuccessor) else {
+                throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
+            }
+            // Issued as of the first answer: the same access token (Ed25519 signatures are deterministic).
+            let access = try await tokens.issue(
+                accountID: session.accountID, sessionID: session.id, region: origin.region, now: rotatedAt)
+            let age = Duration.seconds(max(0, now.timeIntervalSince(rotatedAt)))
+            return TokenPair(
+                accessToken: access, refreshToken: successor, expiresIn: tokens.lifetime - age, sessionID: session.id)
         case .reused(let accountID, let sessionID):
             logger.warning(
                 "refresh token reuse detected; session revoked",

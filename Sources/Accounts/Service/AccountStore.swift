@@ -56,6 +56,9 @@ public struct NewOneTimeToken: Sendable, Equatable {
 public enum RefreshOutcome: Sendable, Equatable {
     /// The token was current: it is now rotated, and the session's new expiry is set.
     case rotated(Session)
+    /// The token was rotated within the grace window and its successor never used: the successor again,
+    /// sealed with a key that only the presented token gives (`OpaqueToken.open`), and when it was issued.
+    case retried(Session, sealedSuccessor: [UInt8], rotatedAt: Date)
     /// The token had already been rotated: the whole session has been revoked.
     case reused(accountID: UUID, sessionID: UUID)
     /// Unknown, expired, revoked, or the account is disabled.
@@ -92,8 +95,11 @@ public protocol AccountStore: Sendable {
         _ session: Session, refreshTokenHash: [UInt8], verifiedPasswordHash: String, rehash: String?,
         audit: NewAuditEvent
     ) async throws
+    /// Rotates a current refresh token to `replacement` (keeping `sealedReplacement` for a retry within
+    /// `graceWindow`) and extends its session to `newExpiry`, never past `sessionLifetime` after its creation.
     func rotateRefreshToken(
-        hash: [UInt8], replacement: [UInt8], now: Date, newExpiry: Date, origin: RequestOrigin
+        hash: [UInt8], replacement: [UInt8], sealedReplacement: [UInt8], now: Date, newExpiry: Date,
+        sessionLifetime: Duration, graceWindow: Duration, origin: RequestOrigin
     ) async throws -> RefreshOutcome
     /// Revokes one session, or every session of the account except `keeping` when `sessionID` is nil.
     func revokeSessions(accountID: UUID, sessionID: UUID?, keeping: UUID?, now: Date, audit: NewAuditEvent?)
