@@ -177,6 +177,14 @@ extension PostgresAccountStore {
             """, logger: logger)
     }
 
+    /// Ends every pending one-time token of the account (reset, e-mail change, verification), as a password
+    /// change or reset, an e-mail change and disabling do: what was mailed before stops working.
+    func cancelPendingTokens(accountID: UUID, now: Date, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "UPDATE one_time_tokens SET used_at = \(now) WHERE account_id = \(accountID) AND used_at IS NULL",
+            logger: logger)
+    }
+
     /// Marks an unexpired, unused token of one of `purposes` used; its account, purpose and new e-mail.
     func consume(_ hash: [UInt8], purposes: [String], now: Date, on connection: PostgresConnection) async throws
         -> (UUID, String, String?)?

@@ -364,15 +364,18 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func changePassword(accountID: UUID, passwordHash: String, keeping: UUID?, now: Date, audit: NewAuditEvent)
-        async throws
-    {
+    public func changePassword(
+        accountID: UUID, passwordHash: String, keeping: UUID?, now: Date, notice: NewOutboxMessage,
+        audit: NewAuditEvent
+    ) async throws {
         try await write(critical: true) { connection in
             try await connection.query(
                 "UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)",
                 logger: logger)
             try await revokeAll(
                 accountID: accountID, keeping: keeping, reason: "password-changed", now: now, on: connection)
+            try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
+            try await insert(notice, on: connection)
             try await insert(audit, on: connection)
         }
     }
@@ -386,7 +389,10 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func confirmEmail(tokenHash: [UInt8], now: Date, origin: RequestOrigin) async throws -> Account? {
+    public func confirmEmail(
+        tokenHash: [UInt8], now: Date, origin: RequestOrigin,
+        notice: @escaping @Sendable (_ oldEmail: String, _ newEmail: String) -> NewOutboxMessage
+    ) async throws -> Account? {
         try await write(critical: true) { connection in
             guard
                 let (accountID, purpose, newEmail) = try await consume(
@@ -398,6 +404,13 @@ public struct PostgresAccountStore: AccountStore {
                     "SELECT 1 FROM accounts WHERE email_normalized = \(newEmail.lowercased()) AND id <> \(accountID)",
                     logger: logger)
                 for try await _ in taken { throw AccountsError(.emailTaken, "That e-mail address is already in use.") }
+                // The old address is told, and what was mailed to it (a reset, another change) stops working.
+                for try await oldEmail in try await connection.query(
+                    "SELECT email FROM accounts WHERE id = \(accountID)", logger: logger
+                ).decode(String.self) {
+                    try await insert(notice(oldEmail, newEmail), on: connection)
+                }
+                try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
                 rows = try await connection.query(
                     """
                     UPDATE accounts SET email = \(newEmail), email_normalized = \(newEmail.lowercased()),
@@ -421,24 +434,24 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func resetPassword(tokenHash: [UInt8], passwordHash: String, now: Date, origin: RequestOrigin) async throws
-        -> UUID?
-    {
+    public func resetPassword(
+        tokenHash: [UInt8], passwordHash: String, now: Date, origin: RequestOrigin,
+        notice: @escaping @Sendable (_ email: String) -> NewOutboxMessage
+    ) async throws -> UUID? {
         try await write(critical: true) { connection in
             guard
                 let (accountID, _, _) = try await consume(
                     tokenHash, purposes: ["password-reset"], now: now, on: connection)
             else { return nil }
-            try await connection.query(
-                "UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)",
-                logger: logger)
-            try await revokeAll(accountID: accountID, keeping: nil, reason: "password-reset", now: now, on: connection)
-            // Other outstanding reset tokens die with this one.
-            try await connection.query(
+            let updated = try await connection.query(
                 """
-                UPDATE one_time_tokens SET used_at = \(now)
-                WHERE account_id = \(accountID) AND purpose = 'password-reset' AND used_at IS NULL
+                UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)
+                RETURNING email
                 """, logger: logger)
+            for try await email in updated.decode(String.self) { try await insert(notice(email), on: connection) }
+            try await revokeAll(accountID: accountID, keeping: nil, reason: "password-reset", now: now, on: connection)
+            // Every other outstanding token dies with this one.
+            try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
             try await insert(NewAuditEvent(.passwordReset, accountID: accountID, origin: origin), on: connection)
             return accountID
         }
@@ -458,6 +471,7 @@ public struct PostgresAccountStore: AccountStore {
             if disabled {
                 try await revokeAll(
                     accountID: accountID, keeping: nil, reason: "account-disabled", now: now, on: connection)
+                try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
             }
             try await insert(audit, on: connection)
             return account

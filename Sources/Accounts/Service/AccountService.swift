@@ -246,7 +246,7 @@ public struct AccountService: Sendable {
         try await confirmPassword(currentPassword, of: principal, field: "currentPassword", origin: origin)
         try await store.changePassword(
             accountID: principal.account.id, passwordHash: try await hasher.hash(newPassword),
-            keeping: principal.sessionID, now: now(),
+            keeping: principal.sessionID, now: now(), notice: Mail.passwordChanged(to: principal.account.email),
             audit: NewAuditEvent(.passwordChanged, accountID: principal.account.id, origin: origin))
     }
 
@@ -278,7 +278,8 @@ public struct AccountService: Sendable {
     public func verifyEmail(token rawToken: String, origin: RequestOrigin) async throws -> Account {
         guard rawToken.utf8.count == 43,
             let account = try await store.confirmEmail(
-                tokenHash: OpaqueToken(rawValue: rawToken).hash, now: now(), origin: origin)
+                tokenHash: OpaqueToken(rawValue: rawToken).hash, now: now(), origin: origin,
+                notice: { Mail.emailChanged(to: $0, newAddress: $1) })
         else { throw AccountsError(.invalidToken, "The verification token is not valid or has expired.") }
         return account
     }
@@ -309,8 +310,8 @@ public struct AccountService: Sendable {
         let hash = try await hasher.hash(newPassword)
         guard
             try await store.resetPassword(
-                tokenHash: OpaqueToken(rawValue: rawToken).hash, passwordHash: hash, now: now(), origin: origin)
-                != nil
+                tokenHash: OpaqueToken(rawValue: rawToken).hash, passwordHash: hash, now: now(), origin: origin,
+                notice: { Mail.passwordChanged(to: $0) }) != nil
         else { throw AccountsError(.invalidToken, "The reset token is not valid or has expired.") }
     }
 

@@ -106,17 +106,27 @@ public protocol AccountStore: Sendable {
         async throws
     func updateDisplayName(accountID: UUID, to name: DisplayName, audit: NewAuditEvent) async throws -> Account?
     func deleteAccount(id: UUID, audit: NewAuditEvent) async throws
-    /// Sets the password hash and revokes every session except `keeping`.
-    func changePassword(accountID: UUID, passwordHash: String, keeping: UUID?, now: Date, audit: NewAuditEvent)
-        async throws
+    /// Sets the password hash, revokes every session except `keeping`, cancels every pending one-time token and
+    /// puts `notice` (to the account's address) into the outbox.
+    func changePassword(
+        accountID: UUID, passwordHash: String, keeping: UUID?, now: Date, notice: NewOutboxMessage,
+        audit: NewAuditEvent
+    ) async throws
     func createOneTimeToken(_ token: NewOneTimeToken, mail: NewOutboxMessage, audit: NewAuditEvent) async throws
     /// Consumes an e-mail verification or change token and applies it; nil when the token is not usable.
+    /// A change also tells the old address (`notice(old, new)`) and cancels every other pending token.
     /// Throws `AccountsError.emailTaken` when the new address was taken meanwhile.
-    func confirmEmail(tokenHash: [UInt8], now: Date, origin: RequestOrigin) async throws -> Account?
-    /// Consumes a password-reset token, sets the password and revokes every session; the account id, or nil.
-    func resetPassword(tokenHash: [UInt8], passwordHash: String, now: Date, origin: RequestOrigin) async throws
-        -> UUID?
-    /// Disables (revoking every session) or enables an account; nil when it does not exist.
+    func confirmEmail(
+        tokenHash: [UInt8], now: Date, origin: RequestOrigin,
+        notice: @escaping @Sendable (_ oldEmail: String, _ newEmail: String) -> NewOutboxMessage
+    ) async throws -> Account?
+    /// Consumes a password-reset token, sets the password, revokes every session, cancels every other pending
+    /// token and mails `notice(address)`; the account id, or nil.
+    func resetPassword(
+        tokenHash: [UInt8], passwordHash: String, now: Date, origin: RequestOrigin,
+        notice: @escaping @Sendable (_ email: String) -> NewOutboxMessage
+    ) async throws -> UUID?
+    /// Disables (revoking every session and cancelling every pending one-time token) or enables an account; nil when it does not exist.
     func setDisabled(accountID: UUID, disabled: Bool, now: Date, audit: NewAuditEvent) async throws -> Account?
     func recordAudit(_ event: NewAuditEvent) async throws
 }
