@@ -29,7 +29,10 @@ extension PostgresAccountStore {
                     // consistency token, never the answer.
                     if let scope {
                         do {
-                            let rows = try await connection.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+                            // The insert position: with synchronous_commit off the commit record may not be written yet, and
+                            // the write position (pg_current_wal_lsn) would then name a point before it.
+                            let rows = try await connection.query(
+                                "SELECT pg_current_wal_insert_lsn()::text", logger: logger)
                             for try await lsn in rows.decode(String.self) { scope.recordCommit(lsn) }
                         } catch {
                             logger.warning(

@@ -80,6 +80,19 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
+    public func isPendingPasswordReset(tokenHash: [UInt8], now: Date) async throws -> Bool {
+        try await readFallingBack { client in
+            let rows = try await client.query(
+                """
+                SELECT true FROM one_time_tokens
+                WHERE token_hash = \(Data(tokenHash)) AND purpose = 'password-reset' AND used_at IS NULL
+                  AND expires_at > \(now)
+                """, logger: logger)
+            for try await found in rows.decode(Bool.self) { return found }
+            return nil
+        } ?? false
+    }
+
     public func activeSessions(accountID: UUID, now: Date) async throws -> [Session] {
         try await read { try await querySessions(accountID: accountID, now: now) }
     }

@@ -91,3 +91,60 @@ import Testing
         }
     }
 }
+
+/// No cheap amplifiers, and what attackers try is audited.
+@Suite struct AmplifierTests {
+    func auditKinds(_ portal: TestPortal) async throws -> [String] {
+        try await portal.services.accounts.store.auditEvents(accountID: nil, before: nil, limit: 100).map(
+            \.kind.rawValue)
+    }
+
+    @Test func resetRequestsAreThrottledPerEmailWhetherOrNotTheAccountExists() async throws {
+        try await withTestPortal { portal in
+            let known = try await portal.signUp()
+            for email in [known, "nobody-\(UUID().uuidString.prefix(8))@example.com"] {
+                var statuses: [HTTPResponse.Status] = []
+                for _ in 0..<5 {
+                    statuses.append(
+                        try await portal.request(.post, "/v1/password-resets", json: ["email": email]).status)
+                }
+                // Three free, the fourth starts a one-minute wait, the fifth is refused.
+                #expect(statuses == [.accepted, .accepted, .accepted, .accepted, .tooManyRequests], "\(statuses)")
+            }
+            let refused = try await portal.request(.post, "/v1/password-resets", json: ["email": known])
+            #expect(refused["type"] == "/problems/too-many-attempts")
+            #expect(refused.headers[.retryAfter] != nil)
+            let mailed = try await portal.request(.get, "/dev/outbox?to=\(known)")
+            #expect(
+                (mailed.json["messages"] as? [[String: Any]])?.filter { $0["template"] as? String == "reset-password" }
+                    .count == 4)
+            // Another address from the same client is not refused (its allowance is larger).
+            let other = try await portal.signUp()
+            #expect(try await portal.request(.post, "/v1/password-resets", json: ["email": other]).status == .accepted)
+        }
+    }
+
+    @Test func invalidRefreshAndResetTokensAreAuditedAndAnUnknownResetTokenIsRefusedFirst() async throws {
+        try await withTestPortal { portal in
+            let unknown = String(repeating: "A", count: 43)
+            let refresh = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": unknown])
+            #expect(refresh.status == .unauthorized)
+            let reset = try await portal.request(
+                .post, "/v1/password-resets/confirm", json: ["token": unknown, "newPassword": "a brand new passphrase"])
+            #expect(reset.status == .badRequest && reset["type"] == "/problems/invalid-token")
+            let kinds = try await auditKinds(portal)
+            #expect(kinds.contains("refresh-token-invalid") && kinds.contains("reset-token-invalid"), "\(kinds)")
+        }
+    }
+
+    @Test func aConsistencyTokenAheadOfThePrimaryIsRefusedAtOnce() async throws {
+        try await withTestPortal { portal in
+            let email = try await portal.signUp()
+            let access = try await portal.logIn(email).access
+            let ahead = try await portal.request(
+                .get, "/v1/me", token: access, headers: [HTTPField.Name("X-Consistency-Token")!: "FFFFFFFF/0"])
+            #expect(ahead.status == .badRequest && ahead["type"] == "/problems/invalid-consistency-token")
+            #expect(ahead["detail"]?.contains("ahead") == true)
+        }
+    }
+}

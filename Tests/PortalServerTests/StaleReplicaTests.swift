@@ -1,8 +1,13 @@
 import Foundation
+import HTTPTypes
 import LocalPostgres
 import Logging
 import PortalTestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -56,6 +61,14 @@ import Testing
             // Everything so far is on the standby; from now on it serves what it had.
             #expect(try await caughtUp(standby, with: primary))
             _ = try await standby.psql("SELECT pg_wal_replay_pause()", database: "portal")
+            // The pause is only requested at first; WAL that comes before it takes hold is still replayed.
+            var paused = false
+            for _ in 0..<200 where !paused {
+                paused =
+                    try await standby.psql("SELECT pg_get_wal_replay_pause_state()", database: "portal") == "paused"
+                if !paused { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(paused)
             defer { Task { _ = try? await standby.psql("SELECT pg_wal_replay_resume()", database: "portal") } }
 
             let changed = try await portal.request(
@@ -63,6 +76,31 @@ import Testing
                 json: ["currentPassword": TestPortal.password, "newPassword": "a new one here"],
                 token: changingSession.access)
             #expect(changed.status == .noContent, "\(changed.text)")
+            // Requests with the change's consistency token wait for the paused standby together: one poll of
+            // it per 5 ms for all of them (a poll loop per request would make about 20 × 200), then the writer.
+            let token = try #require(changed.headers[HTTPField.Name("X-Consistency-Token")!])
+            let polls = portal.services.replayWatcher.pollCount
+            // Their own connections (the test client has one, which would take them one at a time).
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpMaximumConnectionsPerHost = 32
+            let session = URLSession(configuration: configuration)
+            var request = URLRequest(url: URL(string: portal.baseURL + "/v1/me")!)
+            request.setValue("Bearer \(changingSession.access)", forHTTPHeaderField: "Authorization")
+            request.setValue(token, forHTTPHeaderField: "X-Consistency-Token")
+            let prepared = request
+            let reads = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let (_, response) = try await session.data(for: prepared)
+                        let http = response as? HTTPURLResponse
+                        return (http?.statusCode ?? 0, http?.value(forHTTPHeaderField: "X-Served-From-Writer"))
+                    }
+                }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+            }
+            #expect(reads.allSatisfy { $0.0 == 200 && $0.1 == "true" }, "\(reads)")
+            let shared = portal.services.replayWatcher.pollCount - polls
+            #expect(shared > 0 && shared <= 600, "\(shared) polls")
             let disabling = try await portal.request(.post, "/v1/admin/accounts/\(disabledID)/disable", token: admin)
             #expect(disabling.status == .ok, "\(disabling.text)")
             let logout = try await portal.request(.delete, "/v1/sessions/current", token: leaving.access)
@@ -72,6 +110,10 @@ import Testing
                 "SELECT count(*) FROM accounts WHERE disabled_at IS NULL AND email_normalized = '\(disabled)'",
                 database: "portal")
             #expect(stale == "1")
+            let hashes = "SELECT password_hash FROM accounts WHERE email_normalized = '\(changing)'"
+            #expect(
+                try await standby.psql(hashes, database: "portal")
+                    != (try await primary.psql(hashes, database: "portal")))
 
             let oldPassword = try await portal.request(
                 .post, "/v1/sessions", json: ["email": changing, "password": TestPortal.password])

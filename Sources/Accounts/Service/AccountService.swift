@@ -153,9 +153,7 @@ public struct AccountService: Sendable {
     /// Rotates a refresh token. A token presented a second time revokes its whole session, unless it comes
     /// within the grace window and its successor was never used: then it gets that same successor again.
     public func refresh(_ rawToken: String, origin: RequestOrigin) async throws -> TokenPair {
-        guard rawToken.utf8.count == 43 else {
-            throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
-        }
+        guard rawToken.utf8.count == 43 else { throw await invalidRefreshToken(origin: origin) }
         let now = self.now()
         let presented = OpaqueToken(rawValue: rawToken)
         let replacement = OpaqueToken.generate()
@@ -166,10 +164,10 @@ public struct AccountService: Sendable {
             origin: origin)
         {
         case .invalid:
-            throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
+            throw await invalidRefreshToken(origin: origin)
         case .retried(let session, let sealedSuccessor, let rotatedAt):
             guard let successor = presented.open(sealedSuccessor) else {
-                throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
+                throw await invalidRefreshToken(origin: origin)
             }
             // Issued as of the first answer: the same access token (Ed25519 signatures are deterministic).
             let access = try await tokens.issue(
@@ -188,6 +186,13 @@ public struct AccountService: Sendable {
             return TokenPair(
                 accessToken: access, refreshToken: replacement, expiresIn: tokens.lifetime, sessionID: session.id)
         }
+    }
+
+    /// The refusal of an unknown, expired or revoked refresh token, audited (best effort) as
+    /// `refresh-token-invalid`.
+    private func invalidRefreshToken(origin: RequestOrigin) async -> AccountsError {
+        await recordAuditBestEffort(NewAuditEvent(.refreshTokenInvalid, accountID: nil, origin: origin))
+        return AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
     }
 
     /// The principal behind an access token; `unauthenticated` for a bad, expired or revoked token, or a
@@ -286,10 +291,12 @@ public struct AccountService: Sendable {
 
     // MARK: Password reset
 
-    /// Sends a single-use reset token when the address has an enabled account; silent otherwise.
+    /// Sends a single-use reset token when the address has an enabled account; silent otherwise. Throttled per
+    /// e-mail address and per client address (429 `too-many-attempts`), whether or not the account exists.
     public func requestPasswordReset(email rawEmail: String, origin: RequestOrigin) async throws {
-        guard let email = try? EmailAddress(rawEmail),
-            let stored = try await store.credentials(forEmail: email.normalized), !stored.account.disabled
+        guard let email = try? EmailAddress(rawEmail) else { return }
+        try await guessBudget.recordResetRequest(email: email.normalized, clientAddress: origin.clientAddress)
+        guard let stored = try await store.credentials(forEmail: email.normalized), !stored.account.disabled
         else { return }
         let now = self.now()
         let token = OpaqueToken.generate()
@@ -301,18 +308,25 @@ public struct AccountService: Sendable {
             audit: NewAuditEvent(.passwordResetRequested, accountID: stored.account.id, origin: origin))
     }
 
-    /// Sets a new password with a reset token and revokes every session.
+    /// Sets a new password with a reset token and revokes every session. The token is looked up before the new
+    /// password is hashed: a guessed token costs a read, never a bcrypt.
     public func confirmPasswordReset(token rawToken: String, newPassword: String, origin: RequestOrigin) async throws {
         try configuration.passwordPolicy.check(newPassword, email: nil, field: "newPassword")
-        guard rawToken.utf8.count == 43 else {
-            throw AccountsError(.invalidToken, "The reset token is not valid or has expired.")
-        }
+        let token = OpaqueToken(rawValue: rawToken)
+        guard rawToken.utf8.count == 43, try await store.isPendingPasswordReset(tokenHash: token.hash, now: now())
+        else { throw await invalidResetToken(origin: origin) }
         let hash = try await hasher.hash(newPassword)
         guard
             try await store.resetPassword(
-                tokenHash: OpaqueToken(rawValue: rawToken).hash, passwordHash: hash, now: now(), origin: origin,
+                tokenHash: token.hash, passwordHash: hash, now: now(), origin: origin,
                 notice: { Mail.passwordChanged(to: $0) }) != nil
-        else { throw AccountsError(.invalidToken, "The reset token is not valid or has expired.") }
+        else { throw await invalidResetToken(origin: origin) }
+    }
+
+    /// The refusal of an unusable reset token, audited (best effort) as `reset-token-invalid`.
+    private func invalidResetToken(origin: RequestOrigin) async -> AccountsError {
+        await recordAuditBestEffort(NewAuditEvent(.resetTokenInvalid, accountID: nil, origin: origin))
+        return AccountsError(.invalidToken, "The reset token is not valid or has expired.")
     }
 
     // MARK: Administration

@@ -79,6 +79,9 @@ public protocol AccountStore: Sendable {
     /// Audit events newest first, older than `cursor`.
     func auditEvents(accountID: UUID?, before cursor: Int64?, limit: Int) async throws -> [AuditEvent]
     func outbox(recipient: String?, limit: Int) async throws -> [OutboxMessage]
+    /// Whether a password-reset token with this hash is unused and unexpired (the writer is asked when the
+    /// region's database does not know it, since it may be moments old).
+    func isPendingPasswordReset(tokenHash: [UInt8], now: Date) async throws -> Bool
 
     // MARK: Writes
     /// Throws `AccountsError.emailTaken` when the normalized address is in use.
