@@ -127,11 +127,14 @@ import Testing
     @Test func invalidRefreshAndResetTokensAreAuditedAndAnUnknownResetTokenIsRefusedFirst() async throws {
         try await withTestPortal { portal in
             let unknown = String(repeating: "A", count: 43)
+            let hashes = portal.services.accounts.hasher.admittedCount
             let refresh = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": unknown])
             #expect(refresh.status == .unauthorized)
             let reset = try await portal.request(
                 .post, "/v1/password-resets/confirm", json: ["token": unknown, "newPassword": "a brand new passphrase"])
             #expect(reset.status == .badRequest && reset["type"] == "/problems/invalid-token")
+            // The unknown reset token cost no bcrypt.
+            #expect(portal.services.accounts.hasher.admittedCount == hashes)
             let kinds = try await auditKinds(portal)
             #expect(kinds.contains("refresh-token-invalid") && kinds.contains("reset-token-invalid"), "\(kinds)")
         }

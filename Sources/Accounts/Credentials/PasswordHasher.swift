@@ -63,6 +63,9 @@ public struct PasswordHasher: Sendable {
     /// Hashes queued or running now.
     var pendingCount: Int { pending.value }
 
+    /// Hashes and verifications admitted since start, by this hasher and its copies: what a request cost.
+    public var admittedCount: Int { pending.admitted }
+
     /// Runs `body` if fewer than `maximumPending` hashes are under way, else throws `overloaded`. The body gets
     /// the instant after which its hash is too stale to run.
     private func admitted<T>(_ body: (ContinuousClock.Instant) async throws -> T) async throws -> T {
@@ -95,9 +98,13 @@ public struct PasswordHasher: Sendable {
 /// The number of hashes under way, shared by copies of a hasher.
 final class PendingCount: Sendable {
     private let count = Atomic<Int>(0)
+    private let total = Atomic<Int>(0)
 
     func enter(limit: Int) -> Bool {
-        if count.add(1, ordering: .relaxed).newValue <= limit { return true }
+        if count.add(1, ordering: .relaxed).newValue <= limit {
+            total.add(1, ordering: .relaxed)
+            return true
+        }
         count.subtract(1, ordering: .relaxed)
         return false
     }
@@ -105,4 +112,6 @@ final class PendingCount: Sendable {
     func leave() { count.subtract(1, ordering: .relaxed) }
 
     var value: Int { count.load(ordering: .relaxed) }
+
+    var admitted: Int { total.load(ordering: .relaxed) }
 }
