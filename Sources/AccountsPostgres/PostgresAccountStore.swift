@@ -285,6 +285,8 @@ public struct PostgresAccountStore: AccountStore {
                     rotatedAt, lastUsedAt, expiresAt
                 ) = found
             else {
+                // Audited in the same transaction: a guessed token costs no second round trip to the primary.
+                try await insert(NewAuditEvent(.refreshTokenInvalid, accountID: nil, origin: origin), on: connection)
                 return .invalid
             }
             if alreadyRotated, retry, !unusable, let sealed, let rotatedAt {
@@ -305,7 +307,11 @@ public struct PostgresAccountStore: AccountStore {
                 }
                 return .reused(accountID: accountID, sessionID: sessionID)
             }
-            if unusable { return .invalid }
+            if unusable {
+                try await insert(
+                    NewAuditEvent(.refreshTokenInvalid, accountID: accountID, origin: origin), on: connection)
+                return .invalid
+            }
             try await connection.query(
                 """
                 UPDATE refresh_tokens SET rotated_at = \(now), replaced_by = \(Data(replacement)),

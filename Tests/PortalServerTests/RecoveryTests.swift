@@ -137,6 +137,15 @@ import Testing
             #expect(portal.services.accounts.hasher.admittedCount == hashes)
             let kinds = try await auditKinds(portal)
             #expect(kinds.contains("refresh-token-invalid") && kinds.contains("reset-token-invalid"), "\(kinds)")
+            // Malformed text is refused for free: no audit write on the primary for it.
+            #expect(
+                try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": "x"]).status
+                    == .unauthorized)
+            #expect(
+                try await portal.request(
+                    .post, "/v1/password-resets/confirm", json: ["token": "x", "newPassword": "a brand new passphrase"]
+                ).status == .badRequest)
+            #expect(try await auditKinds(portal).count == kinds.count)
         }
     }
 

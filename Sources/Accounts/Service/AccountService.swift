@@ -99,7 +99,8 @@ public struct AccountService: Sendable {
                 throw AccountsError(.accountDisabled, "This account is disabled.")
             }
             // Re-hashed at the configured cost when the stored hash has another (the cost was changed).
-            let rehash = hasher.hasOtherCost(stored.passwordHash) ? try await hasher.hash(password) : nil
+            // Best effort: a hasher too busy for the extra hash leaves it for a later login.
+            let rehash = hasher.hasOtherCost(stored.passwordHash) ? try? await hasher.hash(password) : nil
             return try await openSession(
                 for: stored.account, verifiedPasswordHash: stored.passwordHash, rehash: rehash, origin: origin)
         } catch let error as AccountsError where error.code == .accountDisabled {
@@ -153,7 +154,8 @@ public struct AccountService: Sendable {
     /// Rotates a refresh token. A token presented a second time revokes its whole session, unless it comes
     /// within the grace window and its successor was never used: then it gets that same successor again.
     public func refresh(_ rawToken: String, origin: RequestOrigin) async throws -> TokenPair {
-        guard rawToken.utf8.count == 43 else { throw await invalidRefreshToken(origin: origin) }
+        // Malformed text is no token: refused without a word to the database.
+        guard rawToken.utf8.count == 43 else { throw Self.invalidRefreshToken }
         let now = self.now()
         let presented = OpaqueToken(rawValue: rawToken)
         let replacement = OpaqueToken.generate()
@@ -164,11 +166,9 @@ public struct AccountService: Sendable {
             origin: origin)
         {
         case .invalid:
-            throw await invalidRefreshToken(origin: origin)
+            throw Self.invalidRefreshToken  // audited by the store, in the same transaction
         case .retried(let session, let sealedSuccessor, let rotatedAt):
-            guard let successor = presented.open(sealedSuccessor) else {
-                throw await invalidRefreshToken(origin: origin)
-            }
+            guard let successor = presented.open(sealedSuccessor) else { throw Self.invalidRefreshToken }
             // Issued as of the first answer: the same access token (Ed25519 signatures are deterministic).
             let access = try await tokens.issue(
                 accountID: session.accountID, sessionID: session.id, region: origin.region, now: rotatedAt)
@@ -188,12 +188,7 @@ public struct AccountService: Sendable {
         }
     }
 
-    /// The refusal of an unknown, expired or revoked refresh token, audited (best effort) as
-    /// `refresh-token-invalid`.
-    private func invalidRefreshToken(origin: RequestOrigin) async -> AccountsError {
-        await recordAuditBestEffort(NewAuditEvent(.refreshTokenInvalid, accountID: nil, origin: origin))
-        return AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
-    }
+    private static let invalidRefreshToken = AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
 
     /// The principal behind an access token; `unauthenticated` for a bad, expired or revoked token, or a
     /// disabled or deleted account.
@@ -313,8 +308,11 @@ public struct AccountService: Sendable {
     public func confirmPasswordReset(token rawToken: String, newPassword: String, origin: RequestOrigin) async throws {
         try configuration.passwordPolicy.check(newPassword, email: nil, field: "newPassword")
         let token = OpaqueToken(rawValue: rawToken)
-        guard rawToken.utf8.count == 43, try await store.isPendingPasswordReset(tokenHash: token.hash, now: now())
-        else { throw await invalidResetToken(origin: origin) }
+        // Malformed text is no token: refused without a word to the database (nor an audit write).
+        guard rawToken.utf8.count == 43 else { throw Self.invalidResetToken }
+        guard try await store.isPendingPasswordReset(tokenHash: token.hash, now: now()) else {
+            throw await invalidResetToken(origin: origin)
+        }
         let hash = try await hasher.hash(newPassword)
         guard
             try await store.resetPassword(
@@ -326,8 +324,11 @@ public struct AccountService: Sendable {
     /// The refusal of an unusable reset token, audited (best effort) as `reset-token-invalid`.
     private func invalidResetToken(origin: RequestOrigin) async -> AccountsError {
         await recordAuditBestEffort(NewAuditEvent(.resetTokenInvalid, accountID: nil, origin: origin))
-        return AccountsError(.invalidToken, "The reset token is not valid or has expired.")
+        return Self.invalidResetToken
     }
+
+    private static let invalidResetToken = AccountsError(
+        .invalidToken, "The reset token is not valid or has expired.")
 
     // MARK: Administration
 

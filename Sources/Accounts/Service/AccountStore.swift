@@ -61,7 +61,7 @@ public enum RefreshOutcome: Sendable, Equatable {
     case retried(Session, sealedSuccessor: [UInt8], rotatedAt: Date)
     /// The token had already been rotated: the whole session has been revoked.
     case reused(accountID: UUID, sessionID: UUID)
-    /// Unknown, expired, revoked, or the account is disabled.
+    /// Unknown, expired, revoked, or the account is disabled (audited as `refresh-token-invalid`).
     case invalid
 }
 
