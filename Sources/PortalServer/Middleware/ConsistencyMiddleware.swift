@@ -32,7 +32,7 @@ struct ConsistencyMiddleware: RouterMiddleware {
                     .badRequest, code: "invalid-consistency-token",
                     detail: "X-Consistency-Token must be a WAL position such as 0/3000060.")
             }
-            guard await watcher.isPlausible(token) else {
+            guard await watcher.isPlausible(token, bound: waitBound) else {
                 throw ProblemError(
                     .badRequest, code: "invalid-consistency-token",
                     detail: "X-Consistency-Token is ahead of the primary's current WAL position: no write gave it.")

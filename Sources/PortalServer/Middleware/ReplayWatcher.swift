@@ -47,19 +47,12 @@ public final class ReplayWatcher: Sendable {
     /// never happened (or was lost in a failover): waiting for it would be for nothing. The writer is asked
     /// only when the token is ahead of every position seen so far; when it cannot be asked, the token is given
     /// the benefit of the doubt.
-    public func isPlausible(_ token: LogSequenceNumber) async -> Bool {
+    public func isPlausible(_ token: LogSequenceNumber, bound: Duration) async -> Bool {
         if let known = state.withLock({ $0.primary }), token <= known { return true }
-        do {
-            let rows = try await writer.query("SELECT pg_current_wal_insert_lsn()::text", logger: logger)
-            for try await text in rows.decode(String.self) {
-                guard let position = LogSequenceNumber(text) else { return true }
-                state.withLock { $0.primary = max($0.primary ?? position, position) }
-                return token <= position
-            }
-        } catch {
-            logger.debug("writer position unknown", metadata: ["error": "\(String(reflecting: error))"])
-        }
-        return true
+        guard let position = await position(of: writer, "SELECT pg_current_wal_insert_lsn()::text", bound: bound)
+        else { return true }
+        state.withLock { $0.primary = max($0.primary ?? position, position) }
+        return token <= position
     }
 
     /// Whether the region's database has replayed `token` within `bound`.
@@ -105,17 +98,30 @@ public final class ReplayWatcher: Sendable {
         }
     }
 
-    /// The region database's replayed position (its written one when it is a primary); nil when unknown.
+    /// The region database's replayed position (its written one when it is a primary); nil when unknown, also
+    /// when it does not answer within 250 ms (a frozen database must not hold the waiters past their bound).
     private func currentReplayPosition() async -> LogSequenceNumber? {
+        await position(
+            of: reader,
+            """
+            SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text
+            """, bound: .milliseconds(250))
+    }
+
+    /// A WAL position read with `query` within `bound`; nil when the database fails or does not answer in time.
+    private func position(of client: PostgresClient, _ query: PostgresQuery, bound: Duration) async
+        -> LogSequenceNumber?
+    {
+        let logger = self.logger
         do {
-            let rows = try await reader.query(
-                """
-                SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text
-                """, logger: logger)
-            for try await text in rows.decode(String?.self) { return text.flatMap { LogSequenceNumber($0) } }
+            return try await withDeadline(bound, orThrow: { CancellationError() }) {
+                let rows = try await client.query(query, logger: logger)
+                for try await text in rows.decode(String?.self) { return text.flatMap { LogSequenceNumber($0) } }
+                return nil
+            }
         } catch {
-            logger.debug("replay position unknown", metadata: ["error": "\(String(reflecting: error))"])
+            logger.debug("WAL position unknown", metadata: ["error": "\(String(reflecting: error))"])
+            return nil
         }
-        return nil
     }
 }
