@@ -51,7 +51,8 @@ public struct AccountsError: Error, Sendable, Equatable, CustomStringConvertible
             fieldErrors: [FieldError(field: field, message: message)])
     }
 
-    static let invalidCredentials = AccountsError(.invalidCredentials, "The e-mail address or password is wrong.")
+    public static let invalidCredentials = AccountsError(
+        .invalidCredentials, "The e-mail address or password is wrong.")
     static let unauthenticated = AccountsError(.unauthenticated, "A valid access token is required.")
 }
 

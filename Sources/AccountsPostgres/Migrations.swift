@@ -105,6 +105,13 @@ public enum Migrations {
                 """,
                 "CREATE INDEX login_failures_last_failure ON login_failures (last_failure)",
             ]),
+        Migration(
+            version: 3, name: "refresh retries within a grace window",
+            statements: [
+                // The hash of the token that replaced this one, and that token sealed with a key derived from
+                // this one (never stored): a retry of a lost answer gets it back, the database alone cannot.
+                "ALTER TABLE refresh_tokens ADD COLUMN replaced_by bytea, ADD COLUMN sealed_successor bytea"
+            ]),
     ]
 
     /// The newest schema version this build knows.

@@ -29,7 +29,10 @@ extension PostgresAccountStore {
                     // consistency token, never the answer.
                     if let scope {
                         do {
-                            let rows = try await connection.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+                            // The insert position: with synchronous_commit off the commit record may not be written yet, and
+                            // the write position (pg_current_wal_lsn) would then name a point before it.
+                            let rows = try await connection.query(
+                                "SELECT pg_current_wal_insert_lsn()::text", logger: logger)
                             for try await lsn in rows.decode(String.self) { scope.recordCommit(lsn) }
                         } catch {
                             logger.warning(
@@ -175,6 +178,14 @@ extension PostgresAccountStore {
             UPDATE sessions SET revoked_at = \(now), revoked_reason = \(reason)
             WHERE account_id = \(accountID) AND revoked_at IS NULL AND (\(keeping)::uuid IS NULL OR id <> \(keeping))
             """, logger: logger)
+    }
+
+    /// Ends every pending one-time token of the account (reset, e-mail change, verification), as a password
+    /// change or reset, an e-mail change and disabling do: what was mailed before stops working.
+    func cancelPendingTokens(accountID: UUID, now: Date, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "UPDATE one_time_tokens SET used_at = \(now) WHERE account_id = \(accountID) AND used_at IS NULL",
+            logger: logger)
     }
 
     /// Marks an unexpired, unused token of one of `purposes` used; its account, purpose and new e-mail.

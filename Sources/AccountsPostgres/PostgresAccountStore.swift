@@ -80,6 +80,19 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
+    public func isPendingPasswordReset(tokenHash: [UInt8], now: Date) async throws -> Bool {
+        try await readFallingBack { client in
+            let rows = try await client.query(
+                """
+                SELECT true FROM one_time_tokens
+                WHERE token_hash = \(Data(tokenHash)) AND purpose = 'password-reset' AND used_at IS NULL
+                  AND expires_at > \(now)
+                """, logger: logger)
+            for try await found in rows.decode(Bool.self) { return found }
+            return nil
+        } ?? false
+    }
+
     public func activeSessions(accountID: UUID, now: Date) async throws -> [Session] {
         try await read { try await querySessions(accountID: accountID, now: now) }
     }
@@ -201,8 +214,26 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func createSession(_ session: Session, refreshTokenHash: [UInt8], audit: NewAuditEvent) async throws {
+    public func createSession(
+        _ session: Session, refreshTokenHash: [UInt8], verifiedPasswordHash: String, rehash: String?,
+        audit: NewAuditEvent
+    ) async throws {
         try await write(critical: false) { connection in
+            // The login's read may have come from a lagging standby: the primary's row decides. The row lock
+            // keeps a password change or a disabling from committing between this check and the session.
+            let current = try await connection.query(
+                "SELECT password_hash, disabled_at IS NOT NULL FROM accounts WHERE id = \(session.accountID) FOR UPDATE",
+                logger: logger)
+            var found: (String, Bool)?
+            for try await row in current.decode((String, Bool).self) { found = row }
+            guard let (passwordHash, disabled) = found, passwordHash == verifiedPasswordHash else {
+                throw AccountsError.invalidCredentials
+            }
+            guard !disabled else { throw AccountsError(.accountDisabled, "This account is disabled.") }
+            if let rehash {
+                try await connection.query(
+                    "UPDATE accounts SET password_hash = \(rehash) WHERE id = \(session.accountID)", logger: logger)
+            }
             try await connection.query(
                 """
                 INSERT INTO sessions (id, account_id, created_at, last_used_at, expires_at, user_agent, region)
@@ -219,23 +250,52 @@ public struct PostgresAccountStore: AccountStore {
     }
 
     public func rotateRefreshToken(
-        hash: [UInt8], replacement: [UInt8], now: Date, newExpiry: Date, origin: RequestOrigin
+        hash: [UInt8], replacement: [UInt8], sealedReplacement: [UInt8], now: Date, newExpiry: Date,
+        sessionLifetime: Duration, graceWindow: Duration, origin: RequestOrigin
     ) async throws -> RefreshOutcome {
+        let lifetime = sessionLifetime.timeInterval
+        let grace = graceWindow.timeInterval
         // Look the token up with its session and account, locking the token row so that two concurrent uses
-        // of one token cannot both rotate it.
+        // of one token cannot both rotate it. A retry is a rotated token within the grace window whose
+        // successor has not been rotated in turn (its answer never arrived, or the client would have used it).
         let outcome: RefreshOutcome = try await write(critical: false) { connection in
             let rows = try await connection.query(
                 """
                 SELECT t.rotated_at IS NOT NULL, s.id, s.account_id, s.created_at, s.user_agent, s.region,
                        s.revoked_at IS NOT NULL OR s.expires_at <= \(now) OR a.disabled_at IS NOT NULL
+                         OR s.created_at <= \(now) - make_interval(secs => \(lifetime)),
+                       coalesce(t.rotated_at > \(now) - make_interval(secs => \(grace))
+                         AND t.sealed_successor IS NOT NULL
+                         AND NOT EXISTS (SELECT 1 FROM refresh_tokens n
+                                         WHERE n.token_hash = t.replaced_by AND n.rotated_at IS NOT NULL), false),
+                       t.sealed_successor, t.rotated_at, s.last_used_at, s.expires_at
                 FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN accounts a ON a.id = s.account_id
                 WHERE t.token_hash = \(Data(hash))
                 FOR UPDATE OF t
                 """, logger: logger)
-            var found: (Bool, UUID, UUID, Date, String?, String, Bool)?
-            for try await row in rows.decode((Bool, UUID, UUID, Date, String?, String, Bool).self) { found = row }
-            guard let (alreadyRotated, sessionID, accountID, createdAt, userAgent, region, unusable) = found else {
+            var found: (Bool, UUID, UUID, Date, String?, String, Bool, Bool, Data?, Date?, Date, Date)?
+            for try await row in rows.decode(
+                (Bool, UUID, UUID, Date, String?, String, Bool, Bool, Data?, Date?, Date, Date).self)
+            {
+                found = row
+            }
+            guard
+                let (
+                    alreadyRotated, sessionID, accountID, createdAt, userAgent, region, unusable, retry, sealed,
+                    rotatedAt, lastUsedAt, expiresAt
+                ) = found
+            else {
+                // Audited in the same transaction: a guessed token costs no second round trip to the primary.
+                try await insert(NewAuditEvent(.refreshTokenInvalid, accountID: nil, origin: origin), on: connection)
                 return .invalid
+            }
+            if alreadyRotated, retry, !unusable, let sealed, let rotatedAt {
+                try await insert(NewAuditEvent(.refreshRetried, accountID: accountID, origin: origin), on: connection)
+                return .retried(
+                    Session(
+                        id: sessionID, accountID: accountID, createdAt: createdAt, lastUsedAt: lastUsedAt,
+                        expiresAt: expiresAt, userAgent: userAgent, region: region),
+                    sealedSuccessor: Array(sealed), rotatedAt: rotatedAt)
             }
             if alreadyRotated {
                 if !unusable {
@@ -247,22 +307,42 @@ public struct PostgresAccountStore: AccountStore {
                 }
                 return .reused(accountID: accountID, sessionID: sessionID)
             }
-            if unusable { return .invalid }
+            if unusable {
+                try await insert(
+                    NewAuditEvent(.refreshTokenInvalid, accountID: accountID, origin: origin), on: connection)
+                return .invalid
+            }
             try await connection.query(
-                "UPDATE refresh_tokens SET rotated_at = \(now) WHERE token_hash = \(Data(hash))", logger: logger)
+                """
+                UPDATE refresh_tokens SET rotated_at = \(now), replaced_by = \(Data(replacement)),
+                    sealed_successor = \(Data(sealedReplacement))
+                WHERE token_hash = \(Data(hash))
+                """, logger: logger)
+            // The predecessor's retry is over now that this token is used: its sealed copy of it goes.
+            try await connection.query(
+                """
+                UPDATE refresh_tokens SET sealed_successor = NULL
+                WHERE session_id = \(sessionID) AND replaced_by = \(Data(hash))
+                """, logger: logger)
             try await connection.query(
                 """
                 INSERT INTO refresh_tokens (token_hash, session_id, created_at)
                 VALUES (\(Data(replacement)), \(sessionID), \(now))
                 """, logger: logger)
-            try await connection.query(
-                "UPDATE sessions SET last_used_at = \(now), expires_at = \(newExpiry) WHERE id = \(sessionID)",
-                logger: logger)
+            let extended = try await connection.query(
+                """
+                UPDATE sessions SET last_used_at = \(now),
+                    expires_at = least(\(newExpiry), created_at + make_interval(secs => \(lifetime)))
+                WHERE id = \(sessionID)
+                RETURNING expires_at
+                """, logger: logger)
+            var newExpiresAt = newExpiry
+            for try await expiry in extended.decode(Date.self) { newExpiresAt = expiry }
             try await insert(NewAuditEvent(.tokenRefreshed, accountID: accountID, origin: origin), on: connection)
             return .rotated(
                 Session(
-                    id: sessionID, accountID: accountID, createdAt: createdAt, lastUsedAt: now, expiresAt: newExpiry,
-                    userAgent: userAgent, region: region))
+                    id: sessionID, accountID: accountID, createdAt: createdAt, lastUsedAt: now,
+                    expiresAt: newExpiresAt, userAgent: userAgent, region: region))
         }
         return outcome
     }
@@ -303,15 +383,18 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func changePassword(accountID: UUID, passwordHash: String, keeping: UUID?, now: Date, audit: NewAuditEvent)
-        async throws
-    {
+    public func changePassword(
+        accountID: UUID, passwordHash: String, keeping: UUID?, now: Date, notice: NewOutboxMessage,
+        audit: NewAuditEvent
+    ) async throws {
         try await write(critical: true) { connection in
             try await connection.query(
                 "UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)",
                 logger: logger)
             try await revokeAll(
                 accountID: accountID, keeping: keeping, reason: "password-changed", now: now, on: connection)
+            try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
+            try await insert(notice, on: connection)
             try await insert(audit, on: connection)
         }
     }
@@ -325,7 +408,10 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func confirmEmail(tokenHash: [UInt8], now: Date, origin: RequestOrigin) async throws -> Account? {
+    public func confirmEmail(
+        tokenHash: [UInt8], now: Date, origin: RequestOrigin,
+        notice: @escaping @Sendable (_ oldEmail: String, _ newEmail: String) -> NewOutboxMessage
+    ) async throws -> Account? {
         try await write(critical: true) { connection in
             guard
                 let (accountID, purpose, newEmail) = try await consume(
@@ -337,6 +423,13 @@ public struct PostgresAccountStore: AccountStore {
                     "SELECT 1 FROM accounts WHERE email_normalized = \(newEmail.lowercased()) AND id <> \(accountID)",
                     logger: logger)
                 for try await _ in taken { throw AccountsError(.emailTaken, "That e-mail address is already in use.") }
+                // The old address is told, and what was mailed to it (a reset, another change) stops working.
+                for try await oldEmail in try await connection.query(
+                    "SELECT email FROM accounts WHERE id = \(accountID)", logger: logger
+                ).decode(String.self) {
+                    try await insert(notice(oldEmail, newEmail), on: connection)
+                }
+                try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
                 rows = try await connection.query(
                     """
                     UPDATE accounts SET email = \(newEmail), email_normalized = \(newEmail.lowercased()),
@@ -360,24 +453,24 @@ public struct PostgresAccountStore: AccountStore {
         }
     }
 
-    public func resetPassword(tokenHash: [UInt8], passwordHash: String, now: Date, origin: RequestOrigin) async throws
-        -> UUID?
-    {
+    public func resetPassword(
+        tokenHash: [UInt8], passwordHash: String, now: Date, origin: RequestOrigin,
+        notice: @escaping @Sendable (_ email: String) -> NewOutboxMessage
+    ) async throws -> UUID? {
         try await write(critical: true) { connection in
             guard
                 let (accountID, _, _) = try await consume(
                     tokenHash, purposes: ["password-reset"], now: now, on: connection)
             else { return nil }
-            try await connection.query(
-                "UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)",
-                logger: logger)
-            try await revokeAll(accountID: accountID, keeping: nil, reason: "password-reset", now: now, on: connection)
-            // Other outstanding reset tokens die with this one.
-            try await connection.query(
+            let updated = try await connection.query(
                 """
-                UPDATE one_time_tokens SET used_at = \(now)
-                WHERE account_id = \(accountID) AND purpose = 'password-reset' AND used_at IS NULL
+                UPDATE accounts SET password_hash = \(passwordHash), updated_at = \(now) WHERE id = \(accountID)
+                RETURNING email
                 """, logger: logger)
+            for try await email in updated.decode(String.self) { try await insert(notice(email), on: connection) }
+            try await revokeAll(accountID: accountID, keeping: nil, reason: "password-reset", now: now, on: connection)
+            // Every other outstanding token dies with this one.
+            try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
             try await insert(NewAuditEvent(.passwordReset, accountID: accountID, origin: origin), on: connection)
             return accountID
         }
@@ -397,6 +490,7 @@ public struct PostgresAccountStore: AccountStore {
             if disabled {
                 try await revokeAll(
                     accountID: accountID, keeping: nil, reason: "account-disabled", now: now, on: connection)
+                try await cancelPendingTokens(accountID: accountID, now: now, on: connection)
             }
             try await insert(audit, on: connection)
             return account

@@ -18,6 +18,8 @@ public struct PortalServices: Sendable {
     public let writerEndpoint: String
     /// The write lease every write checks.
     public let writeLease: WriteLease
+    /// The region's replay position, shared by every request waiting for a consistency token.
+    public let replayWatcher: ReplayWatcher
 
     /// Validates the configuration and builds the parts; nothing connects until the clients run.
     public static func make(
@@ -44,6 +46,8 @@ public struct PortalServices: Sendable {
         let writeLease = WriteLease(required: !configuration.writeLeaseURL.isEmpty)
         var serviceConfiguration = AccountService.Configuration(region: configuration.region)
         serviceConfiguration.refreshTokenLifetime = configuration.refreshTokenLifetime
+        serviceConfiguration.sessionLifetime = configuration.sessionLifetime
+        serviceConfiguration.refreshGraceWindow = configuration.refreshGraceWindow
         let store = PostgresAccountStore(
             reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
             operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.mayWrite() },
@@ -55,7 +59,8 @@ public struct PortalServices: Sendable {
         )
         return PortalServices(
             configuration: configuration, accounts: accounts, reader: reader, writer: writer, metrics: metrics,
-            writerEndpoint: "\(urls.writer.host):\(urls.writer.port)", writeLease: writeLease)
+            writerEndpoint: "\(urls.writer.host):\(urls.writer.port)", writeLease: writeLease,
+            replayWatcher: ReplayWatcher(reader: reader, writer: writer, logger: logger))
     }
 
     /// The distinct database clients, which must run for queries to go through.
@@ -85,8 +90,8 @@ public func buildRouter(services: PortalServices, logger: Logger) -> Router<Port
     router.add(middleware: ProblemMiddleware())
     router.add(
         middleware: ConsistencyMiddleware(
-            reader: services.reader, separateWriter: services.writer !== services.reader,
-            waitBound: configuration.consistencyWait, logger: logger))
+            watcher: services.replayWatcher, separateWriter: services.writer !== services.reader,
+            waitBound: configuration.consistencyWait))
 
     let open = router.group()
     let authenticated = router.group().add(middleware: AuthenticationMiddleware(accounts: services.accounts))

@@ -14,6 +14,7 @@ extension CustomerPortal {
 
         func run() async throws {
             let configuration = try options.load()
+            do { try configuration.validateForServing() } catch { throw ValidationError("\(error)") }
             var logger = Logger(label: "customer-portal")
             logger.logLevel = logLevel
             logger[metadataKey: "region"] = .string(configuration.region)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOPosix
 import Testing
@@ -41,6 +42,29 @@ import Testing
         let stranger = SigningKeySet(keys: [.generate()])
         let token = try await tokens(stranger).issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
         await #expect(throws: AccountsError.self) { try await tokens().verify(token, now: now) }
+    }
+
+    /// A token signed with our own signing key, but whose header has no `kid` or one we do not have: without
+    /// the check, the key collection would try its default key and accept it.
+    @Test func aMissingOrUnknownKidIsRefusedEvenWithAValidSignature() async throws {
+        let tokens = try await tokens()
+        let token = try await tokens.issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        let payload = String(token.split(separator: ".")[1])
+        let key = try keys.keys[0].curveKey()
+        func signed(header: String) throws -> String {
+            let input = Data(header.utf8).base64URLEncodedString() + "." + payload
+            return input + "." + (try key.signature(for: Data(input.utf8))).base64URLEncodedString()
+        }
+        // The same key and header with its kid: accepted, so the signing here is right.
+        _ = try await tokens.verify(
+            try signed(header: #"{"alg":"EdDSA","typ":"JWT","kid":"\#(keys.keys[0].kid)"}"#), now: now)
+        for header in [
+            #"{"alg":"EdDSA","typ":"JWT"}"#, #"{"alg":"EdDSA","typ":"JWT","kid":"someone-else"}"#,
+            #"{"alg":"EdDSA","typ":"JWT","kid":7}"#,
+        ] {
+            let forged = try signed(header: header)
+            await #expect(throws: AccountsError.self, "\(header)") { try await tokens.verify(forged, now: now) }
+        }
     }
 
     @Test func aTamperedPayloadIsRefused() async throws {

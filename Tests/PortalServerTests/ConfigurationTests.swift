@@ -33,6 +33,7 @@ import Testing
     @Test(arguments: [
         ("port", "70000"), ("bcrypt-cost", "3"), ("region", "us east"), ("database-url", "mysql://x"),
         ("access-token-lifetime", "5s"), ("database-timeout", "10ms"), ("maximum-body-size", "10"),
+        ("session-lifetime", "1m"), ("refresh-grace-window", "2m"),
     ])
     func validationNamesTheBadKey(key: String, value: String) throws {
         var configuration = valid()
@@ -43,6 +44,24 @@ import Testing
         } catch {
             #expect(error.key == key)
         }
+    }
+
+    @Test func serveRefusesABcryptCostBelow10OutsideDevelopment() throws {
+        var configuration = valid()
+        configuration.bcryptCost = 9
+        try configuration.validate()
+        do {
+            try configuration.validateForServing()
+            Issue.record("cost 9 was accepted")
+        } catch {
+            #expect(error.key == "bcrypt-cost" && error.message.contains("got 9"))
+            #expect(!"\(error)".contains("\n"))
+        }
+        configuration.developmentMailbox = true
+        try configuration.validateForServing()
+        configuration.developmentMailbox = false
+        configuration.bcryptCost = 10
+        try configuration.validateForServing()
     }
 
     @Test func durationsParse() throws {

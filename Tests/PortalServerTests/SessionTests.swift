@@ -51,11 +51,14 @@ import Testing
             let access = try #require(rotated["accessToken"])
             #expect(try await portal.request(.get, "/v1/me", token: access).status == .ok)
 
-            // The old token again: reuse. The whole session dies, the newest refresh token included.
+            // The second token is used, so its answer arrived: the first one again is reuse (not a retry). The
+            // whole session dies, the newest refresh token included.
+            let third = try #require(
+                try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": second])["refreshToken"])
             let reuse = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": first.refresh])
             #expect(reuse.status == .unauthorized)
             #expect(reuse["type"] == "/problems/refresh-token-reused")
-            let afterReuse = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": second])
+            let afterReuse = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": third])
             #expect(afterReuse.status == .unauthorized)
             #expect(try await portal.request(.get, "/v1/me", token: access).status == .unauthorized)
         }
@@ -185,4 +188,111 @@ final class TestDate: Sendable {
     init(_ date: Date) { seconds = Mutex(date.timeIntervalSince1970) }
     var now: Date { Date(timeIntervalSince1970: seconds.withLock { $0 }) }
     func advance(by interval: TimeInterval) { seconds.withLock { $0 += interval } }
+}
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_900_000_000))
+    var now: Date { current.withLock { $0 } }
+    func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+@Suite struct SessionLifetimeTests {
+    @Test func aRefreshRetriedWithinTheGraceWindowGetsTheSamePairAndLaterReuseStillRevokes() async throws {
+        let clock = TestClock()
+        try await withTestPortal(now: { clock.now }) { portal in
+            let email = try await portal.signUp()
+            let first = try await portal.logIn(email)
+            let answer = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": first.refresh])
+            #expect(answer.status == .ok)
+            // The answer is lost; the client retries 9 s later with the same token.
+            clock.advance(by: 9)
+            let retry = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": first.refresh])
+            #expect(retry.status == .ok, "\(retry.text)")
+            #expect(retry["refreshToken"] == answer["refreshToken"])
+            #expect(retry["accessToken"] == answer["accessToken"])
+            #expect((retry.json["expiresIn"] as? Int ?? 0) <= 900 - 9)
+            let access = try #require(retry["accessToken"])
+            #expect(try await portal.request(.get, "/v1/me", token: access).status == .ok)
+            // The new token works, and once it is used the old one is reuse even inside the window.
+            let next = try await portal.request(
+                .post, "/v1/sessions/refresh", json: ["refreshToken": try #require(retry["refreshToken"])])
+            #expect(next.status == .ok)
+            let reuse = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": first.refresh])
+            #expect(reuse.status == .unauthorized)
+            #expect(reuse["type"] == "/problems/refresh-token-reused")
+            let afterReuse = try await portal.request(
+                .post, "/v1/sessions/refresh", json: ["refreshToken": try #require(next["refreshToken"])])
+            #expect(afterReuse.status == .unauthorized)
+
+            // Outside the window a retry is reuse, and revokes the family.
+            let other = try await portal.logIn(email)
+            let rotated = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": other.refresh])
+            #expect(rotated.status == .ok)
+            clock.advance(by: 11)
+            let late = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": other.refresh])
+            #expect(late["type"] == "/problems/refresh-token-reused")
+            let newest = try #require(rotated["refreshToken"])
+            #expect(
+                try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": newest]).status
+                    == .unauthorized)
+        }
+    }
+
+    @Test func aSessionEndsAfterItsAbsoluteLifetimeHoweverOftenItIsRefreshed() async throws {
+        let clock = TestClock()
+        let day: TimeInterval = 24 * 3600
+        try await withTestPortal(now: { clock.now }) { portal in
+            let email = try await portal.signUp()
+            var refresh = try await portal.logIn(email).refresh
+            for _ in 0..<3 {
+                clock.advance(by: 29 * day)
+                let reply = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": refresh])
+                #expect(reply.status == .ok, "\(reply.text)")
+                refresh = try #require(reply["refreshToken"])
+            }
+            // Day 87: the refresh extended the session to day 90, not 117.
+            clock.advance(by: 2 * day)
+            let lastDay = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": refresh])
+            #expect(lastDay.status == .ok)
+            refresh = try #require(lastDay["refreshToken"])
+            clock.advance(by: day + 1)
+            let over = try await portal.request(.post, "/v1/sessions/refresh", json: ["refreshToken": refresh])
+            #expect(over.status == .unauthorized)
+            #expect(over["type"] == "/problems/invalid-refresh-token")
+        }
+    }
+
+    @Test func aTokenWithoutAKnownKidIs401() async throws {
+        try await withTestPortal { portal in
+            let email = try await portal.signUp()
+            let access = try await portal.logIn(email).access
+            var parts = access.split(separator: ".").map(String.init)
+            for header in [#"{"alg":"EdDSA","typ":"JWT"}"#, #"{"alg":"EdDSA","typ":"JWT","kid":"unknown"}"#] {
+                parts[0] = Data(header.utf8).base64URLEncodedString()
+                let reply = try await portal.request(.get, "/v1/me", token: parts.joined(separator: "."))
+                #expect(reply.status == .unauthorized)
+                #expect(reply.headers[.contentType] == "application/problem+json")
+                #expect(reply["type"] == "/problems/unauthenticated")
+            }
+        }
+    }
+
+    @Test func aLoginReHashesThePasswordWhenTheCostChanged() async throws {
+        let (url, email) = try await withTestPortal { portal in
+            (portal.services.configuration.databaseURL, try await portal.signUp())
+        }
+        try await withTestPortal(configure: {
+            $0.databaseURL = url
+            $0.bcryptCost = 5
+        }) { portal in
+            func storedHash() async throws -> String? {
+                try await portal.services.accounts.store.credentials(forEmail: email)?.passwordHash
+            }
+            #expect(try await storedHash()?.hasPrefix("$2b$04$") == true)
+            _ = try await portal.logIn(email)
+            #expect(try await storedHash()?.hasPrefix("$2b$05$") == true)
+            _ = try await portal.logIn(email)
+        }
+    }
 }

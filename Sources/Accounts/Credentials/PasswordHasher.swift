@@ -52,8 +52,19 @@ public struct PasswordHasher: Sendable {
         }
     }
 
+    /// Whether `hash` is a bcrypt hash made at another cost than this hasher's (`$2b$NN$…`): a login with
+    /// the right password then stores a new hash at this cost. A hash whose cost cannot be read is left alone.
+    public func hasOtherCost(_ hash: String) -> Bool {
+        let fields = hash.split(separator: "$", omittingEmptySubsequences: false)
+        guard fields.count == 4, fields[0].isEmpty, let stored = UInt8(fields[2]) else { return false }
+        return stored != cost
+    }
+
     /// Hashes queued or running now.
     var pendingCount: Int { pending.value }
+
+    /// Hashes and verifications admitted since start, by this hasher and its copies: what a request cost.
+    public var admittedCount: Int { pending.admitted }
 
     /// Runs `body` if fewer than `maximumPending` hashes are under way, else throws `overloaded`. The body gets
     /// the instant after which its hash is too stale to run.
@@ -87,9 +98,13 @@ public struct PasswordHasher: Sendable {
 /// The number of hashes under way, shared by copies of a hasher.
 final class PendingCount: Sendable {
     private let count = Atomic<Int>(0)
+    private let total = Atomic<Int>(0)
 
     func enter(limit: Int) -> Bool {
-        if count.add(1, ordering: .relaxed).newValue <= limit { return true }
+        if count.add(1, ordering: .relaxed).newValue <= limit {
+            total.add(1, ordering: .relaxed)
+            return true
+        }
         count.subtract(1, ordering: .relaxed)
         return false
     }
@@ -97,4 +112,6 @@ final class PendingCount: Sendable {
     func leave() { count.subtract(1, ordering: .relaxed) }
 
     var value: Int { count.load(ordering: .relaxed) }
+
+    var admitted: Int { total.load(ordering: .relaxed) }
 }

@@ -14,6 +14,12 @@ public struct AuditEvent: Sendable, Equatable, Codable {
         case passwordConfirmationFailed = "password-confirmation-failed"
         case tokenRefreshed = "token-refreshed"
         case refreshTokenReused = "refresh-token-reused"
+        /// A rotated refresh token presented again within the grace window: it got the same successor.
+        case refreshRetried = "refresh-retried"
+        /// An unknown, expired or revoked refresh token (or one of a disabled account).
+        case refreshTokenInvalid = "refresh-token-invalid"
+        /// An unknown, used or expired password-reset token.
+        case resetTokenInvalid = "reset-token-invalid"
         case logout
         case logoutEverywhere = "logout-everywhere"
         case passwordChanged = "password-changed"

@@ -7,7 +7,13 @@ public struct AccountService: Sendable {
     /// Lifetimes and limits of the account rules; every field has a production default.
     public struct Configuration: Sendable {
         public var region: String
+        /// The sliding lifetime: each refresh extends the session by this much, up to `sessionLifetime`.
         public var refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+        /// The absolute lifetime of a session from its login, however often it is refreshed.
+        public var sessionLifetime: Duration = .seconds(90 * 24 * 3600)
+        /// A rotated refresh token presented again this soon, before its successor was used, gets the same
+        /// successor (the client's answer was lost); later, or once the successor was used, it revokes the session.
+        public var refreshGraceWindow: Duration = .seconds(10)
         public var passwordResetLifetime: Duration = .seconds(30 * 60)
         public var emailTokenLifetime: Duration = .seconds(24 * 3600)
         public var passwordPolicy: PasswordPolicy = .standard
@@ -88,11 +94,20 @@ public struct AccountService: Sendable {
         try await auditingThrottle(accountID: stored.account.id, origin: origin) {
             try await guessBudget.admit(email: key, clientAddress: origin.clientAddress)
         }
-        guard !stored.account.disabled else {
+        do {
+            guard !stored.account.disabled else {
+                throw AccountsError(.accountDisabled, "This account is disabled.")
+            }
+            // Re-hashed at the configured cost when the stored hash has another (the cost was changed).
+            // Best effort: a hasher too busy for the extra hash leaves it for a later login.
+            let rehash = hasher.hasOtherCost(stored.passwordHash) ? try? await hasher.hash(password) : nil
+            return try await openSession(
+                for: stored.account, verifiedPasswordHash: stored.passwordHash, rehash: rehash, origin: origin)
+        } catch let error as AccountsError where error.code == .accountDisabled {
+            // Also when only the primary knew (a standby that served the read had not seen the disabling yet).
             await recordAuditBestEffort(NewAuditEvent(.loginDisabled, accountID: stored.account.id, origin: origin))
-            throw AccountsError(.accountDisabled, "This account is disabled.")
+            throw error
         }
-        return try await openSession(for: stored.account, origin: origin)
     }
 
     /// Runs a guess-budget step; a refusal is audited (best effort) before it is thrown.
@@ -118,35 +133,48 @@ public struct AccountService: Sendable {
         }
     }
 
-    private func openSession(for account: Account, origin: RequestOrigin) async throws -> TokenPair {
+    private func openSession(
+        for account: Account, verifiedPasswordHash: String, rehash: String?, origin: RequestOrigin
+    ) async throws -> TokenPair {
         let now = self.now()
         let refresh = OpaqueToken.generate()
         let session = Session(
             id: UUID(), accountID: account.id, createdAt: now, lastUsedAt: now,
-            expiresAt: now + configuration.refreshTokenLifetime,
+            expiresAt: now + min(configuration.refreshTokenLifetime, configuration.sessionLifetime),
             userAgent: origin.userAgent.map { String($0.prefix(512)) },
             region: origin.region)
         try await store.createSession(
-            session, refreshTokenHash: refresh.hash,
+            session, refreshTokenHash: refresh.hash, verifiedPasswordHash: verifiedPasswordHash, rehash: rehash,
             audit: NewAuditEvent(.loginSucceeded, accountID: account.id, origin: origin))
         let access = try await tokens.issue(
             accountID: account.id, sessionID: session.id, region: origin.region, now: now)
         return TokenPair(accessToken: access, refreshToken: refresh, expiresIn: tokens.lifetime, sessionID: session.id)
     }
 
-    /// Rotates a refresh token. A token presented a second time revokes its whole session.
+    /// Rotates a refresh token. A token presented a second time revokes its whole session, unless it comes
+    /// within the grace window and its successor was never used: then it gets that same successor again.
     public func refresh(_ rawToken: String, origin: RequestOrigin) async throws -> TokenPair {
-        guard rawToken.utf8.count == 43 else {
-            throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
-        }
+        // Malformed text is no token: refused without a word to the database.
+        guard rawToken.utf8.count == 43 else { throw Self.invalidRefreshToken }
         let now = self.now()
+        let presented = OpaqueToken(rawValue: rawToken)
         let replacement = OpaqueToken.generate()
         switch try await store.rotateRefreshToken(
-            hash: OpaqueToken(rawValue: rawToken).hash, replacement: replacement.hash, now: now,
-            newExpiry: now + configuration.refreshTokenLifetime, origin: origin)
+            hash: presented.hash, replacement: replacement.hash, sealedReplacement: try presented.seal(replacement),
+            now: now, newExpiry: now + configuration.refreshTokenLifetime,
+            sessionLifetime: configuration.sessionLifetime, graceWindow: configuration.refreshGraceWindow,
+            origin: origin)
         {
         case .invalid:
-            throw AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
+            throw Self.invalidRefreshToken  // audited by the store, in the same transaction
+        case .retried(let session, let sealedSuccessor, let rotatedAt):
+            guard let successor = presented.open(sealedSuccessor) else { throw Self.invalidRefreshToken }
+            // Issued as of the first answer: the same access token (Ed25519 signatures are deterministic).
+            let access = try await tokens.issue(
+                accountID: session.accountID, sessionID: session.id, region: origin.region, now: rotatedAt)
+            let age = Duration.seconds(max(0, now.timeIntervalSince(rotatedAt)))
+            return TokenPair(
+                accessToken: access, refreshToken: successor, expiresIn: tokens.lifetime - age, sessionID: session.id)
         case .reused(let accountID, let sessionID):
             logger.warning(
                 "refresh token reuse detected; session revoked",
@@ -159,6 +187,8 @@ public struct AccountService: Sendable {
                 accessToken: access, refreshToken: replacement, expiresIn: tokens.lifetime, sessionID: session.id)
         }
     }
+
+    private static let invalidRefreshToken = AccountsError(.invalidRefreshToken, "The refresh token is not valid.")
 
     /// The principal behind an access token; `unauthenticated` for a bad, expired or revoked token, or a
     /// disabled or deleted account.
@@ -216,7 +246,7 @@ public struct AccountService: Sendable {
         try await confirmPassword(currentPassword, of: principal, field: "currentPassword", origin: origin)
         try await store.changePassword(
             accountID: principal.account.id, passwordHash: try await hasher.hash(newPassword),
-            keeping: principal.sessionID, now: now(),
+            keeping: principal.sessionID, now: now(), notice: Mail.passwordChanged(to: principal.account.email),
             audit: NewAuditEvent(.passwordChanged, accountID: principal.account.id, origin: origin))
     }
 
@@ -248,17 +278,20 @@ public struct AccountService: Sendable {
     public func verifyEmail(token rawToken: String, origin: RequestOrigin) async throws -> Account {
         guard rawToken.utf8.count == 43,
             let account = try await store.confirmEmail(
-                tokenHash: OpaqueToken(rawValue: rawToken).hash, now: now(), origin: origin)
+                tokenHash: OpaqueToken(rawValue: rawToken).hash, now: now(), origin: origin,
+                notice: { Mail.emailChanged(to: $0, newAddress: $1) })
         else { throw AccountsError(.invalidToken, "The verification token is not valid or has expired.") }
         return account
     }
 
     // MARK: Password reset
 
-    /// Sends a single-use reset token when the address has an enabled account; silent otherwise.
+    /// Sends a single-use reset token when the address has an enabled account; silent otherwise. Throttled per
+    /// e-mail address and per client address (429 `too-many-attempts`), whether or not the account exists.
     public func requestPasswordReset(email rawEmail: String, origin: RequestOrigin) async throws {
-        guard let email = try? EmailAddress(rawEmail),
-            let stored = try await store.credentials(forEmail: email.normalized), !stored.account.disabled
+        guard let email = try? EmailAddress(rawEmail) else { return }
+        try await guessBudget.recordResetRequest(email: email.normalized, clientAddress: origin.clientAddress)
+        guard let stored = try await store.credentials(forEmail: email.normalized), !stored.account.disabled
         else { return }
         let now = self.now()
         let token = OpaqueToken.generate()
@@ -270,19 +303,32 @@ public struct AccountService: Sendable {
             audit: NewAuditEvent(.passwordResetRequested, accountID: stored.account.id, origin: origin))
     }
 
-    /// Sets a new password with a reset token and revokes every session.
+    /// Sets a new password with a reset token and revokes every session. The token is looked up before the new
+    /// password is hashed: a guessed token costs a read, never a bcrypt.
     public func confirmPasswordReset(token rawToken: String, newPassword: String, origin: RequestOrigin) async throws {
         try configuration.passwordPolicy.check(newPassword, email: nil, field: "newPassword")
-        guard rawToken.utf8.count == 43 else {
-            throw AccountsError(.invalidToken, "The reset token is not valid or has expired.")
+        let token = OpaqueToken(rawValue: rawToken)
+        // Malformed text is no token: refused without a word to the database (nor an audit write).
+        guard rawToken.utf8.count == 43 else { throw Self.invalidResetToken }
+        guard try await store.isPendingPasswordReset(tokenHash: token.hash, now: now()) else {
+            throw await invalidResetToken(origin: origin)
         }
         let hash = try await hasher.hash(newPassword)
         guard
             try await store.resetPassword(
-                tokenHash: OpaqueToken(rawValue: rawToken).hash, passwordHash: hash, now: now(), origin: origin)
-                != nil
-        else { throw AccountsError(.invalidToken, "The reset token is not valid or has expired.") }
+                tokenHash: token.hash, passwordHash: hash, now: now(), origin: origin,
+                notice: { Mail.passwordChanged(to: $0) }) != nil
+        else { throw await invalidResetToken(origin: origin) }
     }
+
+    /// The refusal of an unusable reset token, audited (best effort) as `reset-token-invalid`.
+    private func invalidResetToken(origin: RequestOrigin) async -> AccountsError {
+        await recordAuditBestEffort(NewAuditEvent(.resetTokenInvalid, accountID: nil, origin: origin))
+        return Self.invalidResetToken
+    }
+
+    private static let invalidResetToken = AccountsError(
+        .invalidToken, "The reset token is not valid or has expired.")
 
     // MARK: Administration
 

@@ -14,6 +14,24 @@ enum Mail {
             token: token.rawValue)
     }
 
+    /// To the account's address after a password change or reset.
+    static func passwordChanged(to email: String) -> NewOutboxMessage {
+        NewOutboxMessage(
+            recipient: email, template: "password-changed", subject: "Your password was changed",
+            body: "The password of your CustomerPortal account was just changed, and every other session ended. "
+                + "If it was not you, reset your password at once and contact us.",
+            token: nil)
+    }
+
+    /// To the old address once an e-mail change is confirmed.
+    static func emailChanged(to oldEmail: String, newAddress: String) -> NewOutboxMessage {
+        NewOutboxMessage(
+            recipient: oldEmail, template: "email-changed", subject: "Your e-mail address was changed",
+            body: "The e-mail address of your CustomerPortal account was just changed to \(newAddress). "
+                + "If it was not you, contact us at once.",
+            token: nil)
+    }
+
     static func resetPassword(to email: String, token: OpaqueToken) -> NewOutboxMessage {
         NewOutboxMessage(
             recipient: email, template: "reset-password", subject: "Reset your password",

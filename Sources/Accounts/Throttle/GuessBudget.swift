@@ -97,6 +97,21 @@ public struct GuessBudget: Sendable {
         await local.recordSuccess(email: email)
     }
 
+    /// Counts a password-reset request against its e-mail address's and client address's allowances, in the
+    /// same shared ledger as failed logins (under other keys); throws `tooManyAttempts` once over. Counted
+    /// whether or not the address has an account, so the answer says nothing about that. Without a writable
+    /// ledger nothing is counted: the request itself cannot be written then either.
+    public func recordResetRequest(email: String, clientAddress: String?) async throws {
+        var keys = [ThrottleKey("reset-account:" + email, limits: .resetRequestsPerEmail)]
+        if let clientAddress {
+            keys.append(ThrottleKey("reset-address:" + clientAddress, limits: .resetRequestsPerClientAddress))
+        }
+        if let shared, let wait = try await shared.recordFailure(keys, now: now()) {
+            throw AccountsError(
+                .tooManyAttempts, "Too many password-reset requests; try again later.", retryAfter: wait)
+        }
+    }
+
     static func throttled(_ wait: Duration) -> AccountsError {
         AccountsError(.tooManyAttempts, "Too many failed attempts; try again later.", retryAfter: wait)
     }

@@ -15,6 +15,13 @@ public struct ThrottleLimits: Sendable, Equatable {
     /// Per account: five free failures, then 1 s, 2 s, 4 s … up to 15 minutes.
     public static let perAccount = ThrottleLimits(
         freeFailures: 5, baseDelay: .seconds(1), maximumDelay: .seconds(900), forgetAfter: .seconds(3600))
+    /// Reset requests per e-mail address: three an hour free, then 1, 2, 4 … minutes, up to an hour, so that
+    /// nobody can flood a mailbox (or the mail service) with reset codes.
+    public static let resetRequestsPerEmail = ThrottleLimits(
+        freeFailures: 3, baseDelay: .seconds(60), maximumDelay: .seconds(3600), forgetAfter: .seconds(3600))
+    /// Reset requests per client address: more, since many customers may share an address.
+    public static let resetRequestsPerClientAddress = ThrottleLimits(
+        freeFailures: 20, baseDelay: .seconds(60), maximumDelay: .seconds(3600), forgetAfter: .seconds(3600))
     /// Per client address: more generous, since many customers may share an address.
     public static let perClientAddress = ThrottleLimits(
         freeFailures: 20, baseDelay: .seconds(1), maximumDelay: .seconds(900), forgetAfter: .seconds(3600))

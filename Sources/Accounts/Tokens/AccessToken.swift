@@ -41,6 +41,8 @@ public struct AccessTokens: Sendable {
     public var lifetime: Duration
     private let keys: JWTKeyCollection
     private let signingKid: String
+    /// Every key id of the set: a token must name one of them.
+    private let kids: Set<String>
     /// The public keys in JWK form, for `/.well-known/jwks.json`.
     public let jwks: JWKSet
 
@@ -57,6 +59,7 @@ public struct AccessTokens: Sendable {
         }
         self.keys = collection
         self.signingKid = keySet.keys[0].kid
+        self.kids = Set(keySet.keys.map(\.kid))
         self.issuer = issuer
         self.audience = audience
         self.lifetime = lifetime
@@ -72,16 +75,30 @@ public struct AccessTokens: Sendable {
         return try await keys.sign(claims, kid: JWKIdentifier(string: signingKid))
     }
 
-    /// The token's claims when its signature is valid (with one of our keys, named by its `kid`, EdDSA only),
-    /// it has not expired at `now`, and issuer and audience are ours; otherwise `AccountsError.unauthenticated`.
+    /// The token's claims when its header names one of our keys by its `kid` (a missing or unknown `kid` is
+    /// refused, never tried against a default key), its signature is valid with that key (EdDSA only), it has
+    /// not expired at `now`, and issuer and audience are ours; otherwise `AccountsError.unauthenticated`.
     public func verify(_ token: String, now: Date) async throws(AccountsError) -> AccessTokenClaims {
-        guard token.utf8.count <= 4096, let claims = try? await keys.verify(token, as: AccessTokenClaims.self)
+        guard token.utf8.count <= 4096, let kid = Self.kid(of: token), kids.contains(kid),
+            let claims = try? await keys.verify(token, as: AccessTokenClaims.self)
         else { throw .unauthenticated }
         guard claims.exp.value > now, claims.iat.value <= now.addingTimeInterval(60),
             claims.iss.value == issuer, claims.aud.value.contains(audience),
             claims.accountID != nil, claims.sessionID != nil
         else { throw .unauthenticated }
         return claims
+    }
+}
+
+extension AccessTokens {
+    /// The `kid` of a compact JWS's protected header, when the header is base64url JSON with a string `kid`.
+    static func kid(of token: String) -> String? {
+        struct Header: Decodable { var kid: String? }
+        guard let encoded = token.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first,
+            let data = Data(base64URLEncoded: String(encoded)),
+            let header = try? JSONDecoder().decode(Header.self, from: data)
+        else { return nil }
+        return header.kid
     }
 }
 

@@ -19,6 +19,26 @@ public struct OpaqueToken: Hashable, Sendable, CustomStringConvertible {
     /// The SHA-256 of the token's text: the only form that is stored.
     public var hash: [UInt8] { Array(SHA256.hash(data: Data(rawValue.utf8))) }
 
+    /// `successor` encrypted (ChaCha20-Poly1305) with a key derived from this token, which the server never
+    /// stores: the database alone cannot give the successor back, only someone presenting this token can.
+    public func seal(_ successor: OpaqueToken) throws -> [UInt8] {
+        Array(try ChaChaPoly.seal(Data(successor.rawValue.utf8), using: sealingKey).combined)
+    }
+
+    /// The successor sealed by `seal(_:)`; nil when `sealed` was not sealed with this token.
+    public func open(_ sealed: [UInt8]) -> OpaqueToken? {
+        guard let box = try? ChaChaPoly.SealedBox(combined: sealed),
+            let plain = try? ChaChaPoly.open(box, using: sealingKey),
+            let text = String(data: plain, encoding: .utf8)
+        else { return nil }
+        return OpaqueToken(rawValue: text)
+    }
+
+    /// Not the stored hash: a different input, so knowing the hash does not give the key.
+    private var sealingKey: SymmetricKey {
+        SymmetricKey(data: SHA256.hash(data: Data(("sealed-successor:" + rawValue).utf8)))
+    }
+
     /// Tokens never print their secret.
     public var description: String { "OpaqueToken(redacted)" }
 }

@@ -51,6 +51,11 @@ struct SimulatedCustomer: Sendable {
     mutating func learn(from operation: DrillOperation, reply: PortalClient.Reply?, now: Double) {
         busy = false
         remember(consistencyToken: reply?.consistencyToken)
+        if reply?.status == 400, reply?.problem == "invalid-consistency-token" {
+            // Ahead of the primary: the write that gave it was lost in a failover, and no region will ever
+            // replay it. A well-made client forgets it rather than being refused until the primary passes it.
+            consistencyToken = nil
+        }
         switch reply?.status {
         case 429, 503: restingUntil = now + Double(max(reply?.retryAfter ?? 1, 1))
         case nil, 502, 504: restingUntil = now + 1

@@ -28,6 +28,11 @@ public struct PortalConfiguration: Sendable {
     public var bcryptCost: Int = 12
     public var accessTokenLifetime: Duration = .seconds(15 * 60)
     public var refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+    /// The absolute lifetime of a session: refreshing never takes it past this much after its login.
+    public var sessionLifetime: Duration = .seconds(90 * 24 * 3600)
+    /// How long after a refresh the same (already rotated) refresh token gets the same new pair again, when the
+    /// new one has not been used: the retry of a client whose answer was lost. Later, it revokes the session.
+    public var refreshGraceWindow: Duration = .seconds(10)
     public var issuer: String = "customer-portal"
     public var audience: String = "customer-portal"
     /// Serves `GET /dev/outbox`, which shows pending e-mails with their tokens. Never in production.
@@ -96,6 +101,12 @@ public struct PortalConfiguration: Sendable {
         guard refreshTokenLifetime >= accessTokenLifetime else {
             throw .init(key: "refresh-token-lifetime", "must not be shorter than the access-token lifetime")
         }
+        guard sessionLifetime >= accessTokenLifetime else {
+            throw .init(key: "session-lifetime", "must not be shorter than the access-token lifetime")
+        }
+        guard refreshGraceWindow >= .zero, refreshGraceWindow <= .seconds(60) else {
+            throw .init(key: "refresh-grace-window", "must be between 0s and 60s")
+        }
         guard (1024...(16 * 1024 * 1024)).contains(maximumBodySize) else {
             throw .init(key: "maximum-body-size", "must be 1 KiB–16 MiB")
         }
@@ -108,6 +119,17 @@ public struct PortalConfiguration: Sendable {
                     key: "write-lease-url",
                     "must be a URL like http://127.0.0.1:7000 (or several, comma-separated), got '\(text.prefix(80))'")
             }
+        }
+    }
+
+    /// What `serve` needs besides `validate()`: a bcrypt cost of at least 10, unless the development mailbox is
+    /// on (a lab or a laptop, which is never production). Tests and `dev` may go lower to run fast.
+    public func validateForServing() throws(ConfigurationError) {
+        guard bcryptCost >= 10 || developmentMailbox else {
+            throw .init(
+                key: "bcrypt-cost",
+                "must be at least 10 to serve, got \(bcryptCost) (lower only with development-mailbox, never in production)"
+            )
         }
     }
 
@@ -146,6 +168,8 @@ public struct PortalConfiguration: Sendable {
         case "bcrypt-cost": bcryptCost = try Self.integer(value, key)
         case "access-token-lifetime": accessTokenLifetime = try Self.duration(value, key)
         case "refresh-token-lifetime": refreshTokenLifetime = try Self.duration(value, key)
+        case "session-lifetime": sessionLifetime = try Self.duration(value, key)
+        case "refresh-grace-window": refreshGraceWindow = try Self.duration(value, key)
         case "issuer": issuer = value
         case "audience": audience = value
         case "development-mailbox": developmentMailbox = try Self.boolean(value, key)
@@ -175,7 +199,7 @@ public struct PortalConfiguration: Sendable {
         "database-timeout", "consistency-wait", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
         "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
         "maximum-body-size", "write-lease-url", "trusted-proxies",
-        "login-lockout-base",
+        "login-lockout-base", "session-lifetime", "refresh-grace-window",
     ]
 
     /// The reader and writer URLs with `databasePassword` filled in where they have no password.

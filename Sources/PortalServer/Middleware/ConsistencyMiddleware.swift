@@ -12,12 +12,15 @@ import PostgresNIO
 /// request that presents the token is served from the region's own database once that database has replayed
 /// the position; the middleware waits for that up to `waitBound`, and otherwise serves the request from the
 /// writer (the primary), which always has it.
+///
+/// A token ahead of the writer's current position is refused at once (400): no write made it, so waiting for
+/// it would only hold the request. Waiting is shared: every waiting request of the process is woken by one
+/// poller (`ReplayWatcher`).
 struct ConsistencyMiddleware: RouterMiddleware {
     typealias Context = PortalRequestContext
-    let reader: PostgresClient
+    let watcher: ReplayWatcher
     let separateWriter: Bool
     let waitBound: Duration
-    let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -29,7 +32,14 @@ struct ConsistencyMiddleware: RouterMiddleware {
                     .badRequest, code: "invalid-consistency-token",
                     detail: "X-Consistency-Token must be a WAL position such as 0/3000060.")
             }
-            if separateWriter { readFromWriter = !(await waitForReplay(of: token)) }
+            guard await watcher.isPlausible(token, bound: waitBound) else {
+                throw ProblemError(
+                    .badRequest, code: "invalid-consistency-token",
+                    detail: "X-Consistency-Token is ahead of the primary's current WAL position: no write gave it.")
+            }
+            if separateWriter {
+                readFromWriter = !(await watcher.waitForReplay(of: token, bound: waitBound))
+            }
         }
         let scope = ConsistencyScope(readFromWriter: readFromWriter)
         var response = try await ConsistencyScope.$current.withValue(scope) {
@@ -40,25 +50,6 @@ struct ConsistencyMiddleware: RouterMiddleware {
         }
         if readFromWriter { response.headers[.servedFromWriter] = "true" }
         return response
-    }
-
-    /// Whether the region's database has replayed `token` (or is the primary) within the bound.
-    private func waitForReplay(of token: LogSequenceNumber) async -> Bool {
-        let deadline = ContinuousClock.now + waitBound
-        while true {
-            if let caughtUp = try? await replayed(token), caughtUp { return true }
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
-    private func replayed(_ token: LogSequenceNumber) async throws -> Bool {
-        let rows = try await reader.query(
-            """
-            SELECT NOT pg_is_in_recovery() OR coalesce(pg_last_wal_replay_lsn() >= \(token.description)::pg_lsn, false)
-            """, logger: logger)
-        for try await caughtUp in rows.decode(Bool.self) { return caughtUp }
-        return false
     }
 }
 
