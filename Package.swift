@@ -63,6 +63,7 @@ let package = Package(
                 "Accounts",
                 "AccountsPostgres",
                 "Failover",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -96,7 +97,9 @@ let package = Package(
         // MARK: Disaster recovery
         .target(
             name: "Failover",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -141,7 +144,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Failover", "Etcd",
+                "Failover", "Etcd", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -219,6 +222,8 @@ let package = Package(
             dependencies: [
                 "PortalServer", "PortalTestSupport", "LocalPostgres", "Accounts", "AccountsPostgres", "Failover",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -144,7 +144,7 @@ public actor Controller {
         guard let changed = alarms.set(name, alarmState, reason: reason) else { return }
         metrics.alarm(name, changed.state)
         record("alarm", "\(name) → \(changed.state.rawValue): \(reason)", details: ["alarm": name])
-        await notifier.notify(changed, at: Date())
+        notifier.notify(changed, at: Date())
     }
 
     // MARK: Running

@@ -9,12 +9,17 @@ import NIOHTTP1
 /// trying for a few seconds while an election runs.
 public struct ControllerClient: Sendable {
     public let baseURLs: [String]
+    /// The control plane's bearer token.
+    public let token: String
     /// How long to keep trying when no replica answers or none leads.
     public var patience: Duration = .seconds(8)
 
-    public init(baseURLs: [String]) { self.baseURLs = baseURLs }
+    public init(baseURLs: [String], token: String) {
+        self.baseURLs = baseURLs
+        self.token = token
+    }
 
-    public init(baseURL: String) { self.baseURLs = [baseURL] }
+    public init(baseURL: String, token: String) { self.init(baseURLs: [baseURL], token: token) }
 
     public var baseURL: String { baseURLs.first ?? "" }
 
@@ -108,6 +113,7 @@ public struct ControllerClient: Sendable {
             for url in baseURLs {
                 var request = HTTPClientRequest(url: url + path)
                 request.method = method
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 if let payload {
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.body = .bytes(ByteBuffer(data: payload))

@@ -17,6 +17,11 @@ public struct ControllerConfiguration: Sendable {
     public var peers: [RegionName: String]
     /// The etcd members' client URLs, this region's first.
     public var etcdEndpoints: [String]
+    /// The bearer token every control API call must carry (`/health` and `/metrics` excepted); the replicas send it
+    /// to each other too.
+    public var token: String = ""
+    /// The control plane's Ed25519 key (base64 raw) every lease answer is signed with; empty: answers unsigned.
+    public var leaseSigningKey: String = ""
     /// The leader's etcd lease (seconds): a dead leader is replaced this long after its last keep-alive. etcd
     /// raises it to its own minimum (1.5 election timeouts) when shorter.
     public var leaderTTL: Int64 = 2

@@ -238,7 +238,8 @@ public actor ControllerReplica {
         leaseAnswered = false
         let report = Report(
             vantage: configuration.region.rawValue, observations: [observation], leaseAnswered: answered)
-        await Self.post(report, to: url + "/v1/reports", timeout: settings.probeTimeout, logger: logger)
+        await Self.post(
+            report, to: url + "/v1/reports", token: configuration.token, timeout: settings.probeTimeout, logger: logger)
     }
 
     /// A replica's report to the leader.
@@ -248,9 +249,10 @@ public actor ControllerReplica {
         public var leaseAnswered: Bool?
     }
 
-    static func post(_ report: Report, to url: String, timeout: Duration, logger: Logger) async {
+    static func post(_ report: Report, to url: String, token: String, timeout: Duration, logger: Logger) async {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
         guard let body = try? JSONEncoder().encode(report) else { return }
         request.body = .bytes(ByteBuffer(data: body))
@@ -268,7 +270,15 @@ public actor ControllerReplica {
     /// A portal's lease request, answered from this replica's last state read and its etcd session. The first
     /// grant to a region in a session is recorded in etcd first, and only if the state has not changed since it
     /// was read (`ControlStore.recordGrant`).
-    public func lease(for region: RegionName) async -> LeaseAnswer {
+    public func lease(for region: RegionName, nonce: String?) async -> LeaseAnswer {
+        let answer = await lease(for: region)
+        guard let key = LeaseSignature.privateKey(base64: configuration.leaseSigningKey),
+            let signed = try? LeaseSignature.sign(answer, nonce: nonce ?? "", with: key)
+        else { return answer }
+        return signed
+    }
+
+    func lease(for region: RegionName) async -> LeaseAnswer {
         guard let state = cachedState, let readSentAt = stateReadSentAt else {
             return LeaseAnswer(
                 decision: .fenced, region: region, primary: configuration.initialPrimary, epoch: 0,

@@ -111,6 +111,10 @@ public enum ControllerServer {
     }
 
     struct RegionBody: Codable { var region: String }
+    struct LeaseBody: Codable {
+        var region: String
+        var nonce: String?
+    }
     struct TargetBody: Codable {
         var to: String
         var force: Bool?
@@ -133,6 +137,7 @@ public enum ControllerServer {
         }
         var forwarded = HTTPClientRequest(url: url + request.uri.description)
         forwarded.method = .init(rawValue: request.method.rawValue)
+        forwarded.headers.add(name: "Authorization", value: "Bearer \(replica.configuration.token)")
         if let body {
             forwarded.headers.add(name: "Content-Type", value: "application/json")
             forwarded.body = .bytes(body)
@@ -150,9 +155,34 @@ public enum ControllerServer {
             status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: data))
     }
 
+    /// Refuses every call without the configured bearer token (401 problem+json) but `/health` and `/metrics`:
+    /// no lease, no status and no control action for an unauthenticated caller.
+    struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+        let token: [UInt8]
+
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+            async throws -> Response
+        {
+            if request.uri.path == "/health" || request.uri.path == "/metrics" {
+                return try await next(request, context)
+            }
+            let presented = request.headers[.authorization].map { Array($0.utf8) } ?? []
+            guard !token.isEmpty, ConstantTime.equal(presented, Array("Bearer ".utf8) + token) else {
+                var response = Problem(
+                    .unauthorized, "unauthorized",
+                    "this call needs the control plane's bearer token (Authorization: Bearer …)"
+                ).response
+                response.headers[.wwwAuthenticate] = "Bearer"
+                return response
+            }
+            return try await next(request, context)
+        }
+    }
+
     static func router(_ replica: ControllerReplica) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: BearerTokenMiddleware(token: Array(replica.configuration.token.utf8)))
         router.get("health") { _, _ in try json(["status": "ok"]) }
         router.get("v1/leader") { _, _ in
             guard let leader = await replica.leader else {
@@ -161,8 +191,11 @@ public enum ControllerServer {
             return try json(leader)
         }
         router.post("v1/lease") { request, _ in
-            let body = try await decode(RegionBody.self, request)
-            return try json(await replica.lease(for: try region(body.region)))
+            let body = try await decode(LeaseBody.self, request)
+            if let nonce = body.nonce, nonce.utf8.count > 64 {
+                throw Problem(.badRequest, "bad-nonce", "a lease nonce has at most 64 bytes")
+            }
+            return try json(await replica.lease(for: try region(body.region), nonce: body.nonce))
         }
         router.post("v1/reports") { request, _ in
             let body = try await decode(ControllerReplica.Report.self, request)

@@ -1,5 +1,6 @@
 import Accounts
 import AccountsPostgres
+import Failover
 import Foundation
 import Hummingbird
 import Logging
@@ -123,7 +124,10 @@ public func buildApplication(services: PortalServices, logger: Logger) -> some A
     if services.writeLease.required {
         background.append(
             WriteLeaseKeeper(
-                lease: services.writeLease, controllerURLs: configuration.writeLeaseURLs, region: configuration.region,
+                lease: services.writeLease, controllerURLs: configuration.writeLeaseURLs,
+                token: configuration.writeLeaseToken,
+                publicKey: LeaseSignature.publicKey(base64: configuration.writeLeasePublicKey),
+                maximum: configuration.writeLeaseMaximum, region: configuration.region,
                 logger: logger))
     }
     var app = Application(

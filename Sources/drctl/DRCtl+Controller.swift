@@ -35,6 +35,8 @@ struct ControllerCommand: AsyncParsableCommand {
             directory: wiring.directory, port: wiring.port, region: name, regions: state.regions.map(\.name),
             initialPrimary: state.primary, settings: settings, peers: wiring.peers,
             etcdEndpoints: wiring.etcdEndpoints)
+        configuration.token = state.controlToken
+        configuration.leaseSigningKey = state.leaseSigningKey
         if let notifications = try ControllerConfiguration.Notifications.load(fromLab: deployment.directory) {
             configuration.apply(notifications)
         }
@@ -53,8 +55,13 @@ struct ControllerOptions: ParsableArguments {
     @OptionGroup var lab: LabDirectoryOption
 
     func client() throws -> ControllerClient {
-        ControllerClient(baseURLs: try lab.deployment().state().controllerURLs)
+        try lab.deployment().state().controllerClient
     }
+}
+
+extension LabState {
+    /// A client of this lab's control plane (every replica, with its token).
+    var controllerClient: ControllerClient { ControllerClient(baseURLs: controllerURLs, token: controlToken) }
 }
 
 func regionArgument(_ text: String) throws -> RegionName {

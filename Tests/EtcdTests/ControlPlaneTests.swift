@@ -107,9 +107,9 @@ import Testing
             try await eventually("the fresh replica leads") { await fresh.leading != nil }
             #expect(await fresh.leading?.state.primary == "eu-west-1")
             try await eventually("its lease answers follow the real primary") {
-                await fresh.lease(for: "eu-west-1").decision == .granted
+                await fresh.lease(for: "eu-west-1", nonce: nil).decision == .granted
             }
-            #expect(await fresh.lease(for: "us-east-1").decision == .standby)
+            #expect(await fresh.lease(for: "us-east-1", nonce: nil).decision == .standby)
         }
     }
 
@@ -119,9 +119,11 @@ import Testing
             let us = try replica("us-east-1", etcd: cluster.endpoints)
             let usRun = Task { await us.run() }
             defer { usRun.cancel() }
-            try await eventually("a granted lease") { await us.lease(for: "us-east-1").decision == .granted }
+            try await eventually("a granted lease") {
+                await us.lease(for: "us-east-1", nonce: nil).decision == .granted
+            }
             #expect(try await store.granters(of: "us-east-1") == ["us-east-1"])
-            let answer = await us.lease(for: "us-east-1")
+            let answer = await us.lease(for: "us-east-1", nonce: nil)
             #expect(answer.durationMilliseconds > 0 && answer.durationMilliseconds <= 3000)
             // A record made from a state read before a change is refused.
             let (_, revision) = try #require(try await store.stateAndRevision())

@@ -95,3 +95,35 @@ struct TestInstant: InstantProtocol, Sendable {
         #expect(!holder.mayWrite(at: .at(600)))
     }
 }
+
+@Suite struct LeaseSignatureTests {
+    let key = LeaseSignature.newPrivateKey()
+    var publicKey: String { LeaseSignature.publicKey(ofPrivate: key)! }
+    let answer = LeaseAnswer(
+        decision: .granted, region: "us-east-1", primary: "us-east-1", epoch: 3, durationMilliseconds: 1500)
+
+    @Test func anAnswerVerifiesOnlyForItsRegionNonceAndKeyAndUntouched() throws {
+        let signed = try LeaseSignature.sign(
+            answer, nonce: "n1", with: #require(LeaseSignature.privateKey(base64: key)))
+        let verifying = try #require(LeaseSignature.publicKey(base64: publicKey))
+        #expect(LeaseSignature.verify(signed, region: "us-east-1", nonce: "n1", key: verifying))
+        #expect(!LeaseSignature.verify(signed, region: "us-east-1", nonce: "n2", key: verifying))
+        #expect(!LeaseSignature.verify(signed, region: "eu-west-1", nonce: "n1", key: verifying))
+        var longer = signed
+        longer.durationMilliseconds = 60_000
+        #expect(!LeaseSignature.verify(longer, region: "us-east-1", nonce: "n1", key: verifying))
+        var promoted = signed
+        promoted.epoch = 4
+        #expect(!LeaseSignature.verify(promoted, region: "us-east-1", nonce: "n1", key: verifying))
+        let other = try #require(
+            LeaseSignature.publicKey(base64: LeaseSignature.publicKey(ofPrivate: LeaseSignature.newPrivateKey())!))
+        #expect(!LeaseSignature.verify(signed, region: "us-east-1", nonce: "n1", key: other))
+        #expect(!LeaseSignature.verify(answer, region: "us-east-1", nonce: "n1", key: verifying), "unsigned")
+    }
+
+    @Test func noncesAreFreshAndKeysRoundTrip() {
+        #expect(LeaseSignature.nonce() != LeaseSignature.nonce())
+        #expect(LeaseSignature.privateKey(base64: "not a key") == nil)
+        #expect(LeaseSignature.publicKey(ofPrivate: key) != nil)
+    }
+}

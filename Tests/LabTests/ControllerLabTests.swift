@@ -22,7 +22,9 @@ import Testing
     struct Lab {
         let deployment: LabDeployment
         var state: LabState { get throws { try deployment.state() } }
-        var controller: ControllerClient { get throws { ControllerClient(baseURLs: try state.controllerURLs) } }
+        var controller: ControllerClient {
+            get throws { ControllerClient(baseURLs: try state.controllerURLs, token: try state.controlToken) }
+        }
         var faults: LabFaultInjector { LabFaultInjector(deployment: deployment, logger: ControllerLabTests.logger) }
 
         var edge: String { get throws { try state.edge!.url } }
@@ -84,6 +86,22 @@ import Testing
     // 1
     @Test func aCrashedPrimaryRegionFailsOverWithoutLosingAcknowledgedWrites() async throws {
         try await withControllerLab { lab in
+            // No control action, status or lease for a caller without the control plane's token.
+            for replica in try lab.state.controllerURLs {
+                for (method, path, body) in [
+                    ("POST", "/v1/failover", ["to": "eu-west-1"]), ("POST", "/v1/mode", ["mode": "manual"]),
+                    ("POST", "/v1/lease", ["region": "us-east-1"]), ("GET", "/v1/status", nil),
+                    ("GET", "/v1/events", nil),
+                ] as [(String, String, [String: Any]?)] {
+                    for token in [nil, "not-the-token"] as [String?] {
+                        let reply = try await HTTP.send(method, replica + path, json: body, token: token)
+                        #expect(reply.status == 401, "\(method) \(path) with token \(token ?? "none")")
+                        let type = reply.headers.first { $0.key.lowercased() == "content-type" }?.value
+                        #expect(type?.hasPrefix("application/problem+json") == true)
+                    }
+                }
+            }
+            #expect(try await lab.controller.status().mode == .automatic)
             var acknowledged: [String] = []
             for index in 0..<20 {
                 let email = "before-crash-\(index)@example.com"

@@ -154,6 +154,11 @@ import Testing
             let created = try await pending.value
             #expect(created.status == 201)
             _ = try await wan.heal("ap-southeast-2")
+            // Cut off from both other regions, the primary's region also lost the etcd majority, and with it its
+            // write lease (DESIGN: safety first): writes resume once its replica holds a session again.
+            try await eventually("the primary's write lease back") {
+                (try? await HTTP.send("GET", "\(us)/health/lease"))?["state"] == "held"
+            }
 
             // critical-sync: a password change is applied on a standby by the time its response returns.
             try await lab.setDurability(.criticalSync)

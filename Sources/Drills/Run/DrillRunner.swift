@@ -138,7 +138,7 @@ public struct DrillRunner: Sendable {
     func runScenario(_ scenario: DrillScenario, in deployment: LabDeployment) async throws -> Outcome {
         let state = try deployment.state()
         guard let edge = state.edge else { throw DrillError(.invalidArgument, "the lab has no edge") }
-        let controller = ControllerClient(baseURLs: state.controllerURLs)
+        let controller = ControllerClient(baseURLs: state.controllerURLs, token: state.controlToken)
         let faults = LabFaultInjector(deployment: deployment, logger: logger)
         let primary = try await controller.status().primary
         let standby = state.regions.map(\.name).first { $0 != primary }!

@@ -1,3 +1,4 @@
+import Failover
 import Hummingbird
 
 /// Lets a request through only with `Authorization: Bearer <token>`; compares in constant time so the
@@ -13,21 +14,12 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let header = request.headers[.authorization] ?? ""
         let prefix = "bearer "
         guard header.count > prefix.count, header.lowercased().hasPrefix(prefix),
-            Self.constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), token)
+            ConstantTime.equal(Array(header.utf8.dropFirst(prefix.utf8.count)), token)
         else {
             throw EdgeProblem(
                 status: .unauthorized, code: "unauthorized",
                 detail: "The admin API needs Authorization: Bearer with the edge's admin token.")
         }
         return try await next(request, context)
-    }
-
-    /// Equal bytes, in time that depends only on the lengths.
-    static func constantTimeEqual(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
-        var difference = UInt8(given.count == expected.count ? 0 : 1)
-        for index in expected.indices {
-            difference |= expected[index] ^ (index < given.count ? given[index] : 0)
-        }
-        return difference == 0
     }
 }

@@ -16,6 +16,9 @@ public struct LeaseAnswer: Codable, Hashable, Sendable {
     public var epoch: Int
     public var durationMilliseconds: Int64
     public var reason: String?
+    /// The request's nonce and the control plane's signature over the answer (`LeaseSignature`).
+    public var nonce: String?
+    public var signature: String?
 
     public init(
         decision: Decision, region: RegionName, primary: RegionName, epoch: Int, durationMilliseconds: Int64,

@@ -127,7 +127,8 @@ extension LabDeployment {
                     continue
                 }
                 group.addTask {
-                    let answer = try? await Self.httpGet("\(replica.url)/v1/leader", timeout: .seconds(1))
+                    let answer = try? await Self.httpGet(
+                        "\(replica.url)/v1/leader", timeout: .seconds(1), token: state.controlToken)
                     guard answer?.status == 200, let body = answer?.body else { return (region.name, nil) }
                     return (region.name, try? JSONDecoder().decode(Leader.self, from: Data(body.utf8)))
                 }

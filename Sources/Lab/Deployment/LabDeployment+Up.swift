@@ -70,7 +70,8 @@ extension LabDeployment {
                         clientPort: etcdPorts[region]!.client, peerPort: etcdPorts[region]!.peer,
                         peerRoutePort: ports.etcdPeer!, clientRoutes: ports.etcdClients,
                         dataDirectory: path("etcd/\(region)"), process: nil))
-            })
+            }, controlToken: OpaqueToken.generate().rawValue,
+            leaseSigningKey: LeaseSignature.newPrivateKey())
         try state.save()
 
         do {
@@ -153,6 +154,8 @@ extension LabDeployment {
                         "PORTAL_CRITICAL_WRITES_REMOTE_APPLY": "true",
                         // Its own region's replica first (no WAN crossing), then the others through the WAN.
                         "PORTAL_WRITE_LEASE_URL": state.leaseURLs(for: name).joined(separator: ","),
+                        "PORTAL_WRITE_LEASE_TOKEN": state.controlToken,
+                        "PORTAL_WRITE_LEASE_PUBLIC_KEY": try Self.leasePublicKey(state),
                         // The edge reaches the portals through the WAN emulator, whose links connect from
                         // 127.0.0.1; clients reach the edge from any other loopback address (127.0.0.2, …).
                         "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32",
@@ -207,7 +210,7 @@ extension LabDeployment {
         let vantagePoints = state.regions.count
         try await Self.waitForHTTP(
             "\(state.controllerURLs[0])/v1/status", timeout: configuration.startTimeout,
-            what: "a leader, and every region healthy by its quorum"
+            what: "a leader, and every region healthy by its quorum", token: state.controlToken
         ) { body in
             guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
                 let regions = json["regions"] as? [[String: Any]]
@@ -225,6 +228,14 @@ extension LabDeployment {
                 what: "the write lease of \(primary.name)"
             ) { body in body.contains("\"held\"") }
         }
+    }
+
+    /// The public half of the lab's lease-signing key, base64.
+    static func leasePublicKey(_ state: LabState) throws -> String {
+        guard let key = LeaseSignature.publicKey(ofPrivate: state.leaseSigningKey) else {
+            throw LabError(.stateUnreadable, "lab.json holds no valid lease-signing key")
+        }
+        return key
     }
 
     static let controllerSettingsFile = "controller-settings.json"

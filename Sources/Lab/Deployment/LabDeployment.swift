@@ -33,12 +33,12 @@ public struct LabDeployment: Sendable {
     /// Polls `url` until it answers 200, or throws after `timeout` naming what did not come up.
     /// When `process` (the one that serves `url`) exits meanwhile, throws at once with the end of its log.
     static func waitForHTTP(
-        _ url: String, timeout: Duration, what: String, process: LabState.ProcessRecord? = nil,
+        _ url: String, timeout: Duration, what: String, process: LabState.ProcessRecord? = nil, token: String? = nil,
         until accept: (String) -> Bool = { _ in true }
     ) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let (status, body) = try? await httpGet(url), status == 200, accept(body) { return }
+            if let (status, body) = try? await httpGet(url, token: token), status == 200, accept(body) { return }
             if let process, !DetachedProcess.isRunning(process) {
                 throw LabError(
                     .startFailed,
@@ -59,9 +59,12 @@ public struct LabDeployment: Sendable {
         try await httpGet(url, timeout: timeout).status
     }
 
-    static func httpGet(_ url: String, timeout: Duration = .seconds(2)) async throws -> (status: UInt, body: String) {
+    static func httpGet(_ url: String, timeout: Duration = .seconds(2), token: String? = nil) async throws -> (
+        status: UInt, body: String
+    ) {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeout.wholeMilliseconds))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (response.status.code, String(buffer: body))

@@ -83,7 +83,7 @@ public struct LabState: Codable, Sendable, Equatable {
     public struct Edge: Codable, Sendable, Equatable {
         public var port: Int
         public var adminPort: Int
-        /// The admin API's bearer token (the lab folder is readable by root only).
+        /// The admin API's bearer token (`lab.json` is mode 0600).
         public var adminToken: String
         /// Extra entry ports, one per client location (`us`, `eu`, `ap`).
         public var locationPorts: [String: Int]
@@ -108,6 +108,11 @@ public struct LabState: Codable, Sendable, Equatable {
     /// Nil for a lab without an edge.
     public var edge: Edge?
     public var regions: [Region]
+    /// The control plane's bearer token: every control API call but `/health` and `/metrics` needs it
+    /// (`lab.json` is written with mode 0600).
+    public var controlToken: String
+    /// The control plane's Ed25519 key (base64 raw) that signs every lease answer; the portals get its public half.
+    public var leaseSigningKey: String
 
     /// Where `region`'s portals ask for their write lease: their own region's replica, then every other one
     /// through the WAN.
@@ -175,6 +180,13 @@ public struct LabState: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: Self.file(in: directory)), options: .atomic)
+        // Mode 0600 from the start (it holds the control plane's and the edge's tokens), replaced atomically.
+        let path = Self.file(in: directory)
+        let temporary = path + ".tmp-\(getpid())"
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: try encoder.encode(self), attributes: [.posixPermissions: 0o600])
+        else { throw LabError(.stateUnreadable, "cannot write \(temporary)") }
+        guard rename(temporary, path) == 0 else { throw LabError(.stateUnreadable, "cannot replace \(path)") }
     }
 }

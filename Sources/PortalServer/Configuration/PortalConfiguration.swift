@@ -44,6 +44,14 @@ public struct PortalConfiguration: Sendable {
     /// The controller's base URL. When set, the portal writes only while the controller's answer allows it
     /// (a running write lease in the primary region, or a standby region): DESIGN.md invariant 1.
     public var writeLeaseURL: String = ""
+    /// The control plane's bearer token, sent with every lease request (`write-lease-token`; better given by the
+    /// `PORTAL_WRITE_LEASE_TOKEN` environment variable than on the command line).
+    public var writeLeaseToken: String = ""
+    /// The control plane's Ed25519 public key (base64 raw): when set, only lease answers it signed, for this
+    /// portal's own request, count (`write-lease-public-key`).
+    public var writeLeasePublicKey: String = ""
+    /// The longest lease this portal accepts, whatever an answer says (`write-lease-maximum`).
+    public var writeLeaseMaximum: Duration = .seconds(5)
     /// The control-plane replicas to ask for the lease, in order (`write-lease-url` is a comma-separated list: the
     /// portal's own region's replica first).
     public var writeLeaseURLs: [String] {
@@ -113,6 +121,12 @@ public struct PortalConfiguration: Sendable {
         guard loginLockoutBase >= .milliseconds(100), loginLockoutBase <= .seconds(900) else {
             throw .init(key: "login-lockout-base", "must be between 100ms and 15m")
         }
+        if !writeLeasePublicKey.isEmpty, LeaseSignature.publicKey(base64: writeLeasePublicKey) == nil {
+            throw .init(key: "write-lease-public-key", "must be an Ed25519 public key, 32 bytes in base64")
+        }
+        guard writeLeaseMaximum >= .milliseconds(100), writeLeaseMaximum <= .seconds(600) else {
+            throw .init(key: "write-lease-maximum", "must be between 100ms and 10m")
+        }
         for text in writeLeaseURLs {
             guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                 throw .init(
@@ -176,6 +190,9 @@ public struct PortalConfiguration: Sendable {
         case "critical-writes-remote-apply": criticalWritesRemoteApply = try Self.boolean(value, key)
         case "maximum-body-size": maximumBodySize = try Self.integer(value, key)
         case "write-lease-url": writeLeaseURL = value
+        case "write-lease-token": writeLeaseToken = value
+        case "write-lease-public-key": writeLeasePublicKey = value
+        case "write-lease-maximum": writeLeaseMaximum = try Self.duration(value, key)
         case "trusted-proxies": trustedProxies = try TrustedProxies(parsing: value)
         case "login-lockout-base": loginLockoutBase = try Self.duration(value, key)
         default: throw .init(key: key, "is not a known setting")
@@ -198,7 +215,8 @@ public struct PortalConfiguration: Sendable {
         "host", "port", "region", "database-url", "writer-database-url", "database-password", "database-pool-size",
         "database-timeout", "consistency-wait", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
         "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
-        "maximum-body-size", "write-lease-url", "trusted-proxies",
+        "maximum-body-size", "write-lease-url", "write-lease-token", "write-lease-public-key", "write-lease-maximum",
+        "trusted-proxies",
         "login-lockout-base", "session-lifetime", "refresh-grace-window",
     ]
 

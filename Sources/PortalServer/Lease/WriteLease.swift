@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Failover
 import Foundation
 import Logging
@@ -60,6 +61,11 @@ public final class WriteLease: Sendable {
 struct WriteLeaseKeeper: Service {
     let lease: WriteLease
     let controllerURLs: [String]
+    let token: String
+    /// When set, an answer counts only with a valid signature for this request's nonce.
+    let publicKey: Curve25519.Signing.PublicKey?
+    /// The longest lease accepted, whatever the answer says.
+    let maximum: Duration
     let region: String
     let logger: Logger
 
@@ -105,12 +111,21 @@ struct WriteLeaseKeeper: Service {
     private func requestLease(from controllerURL: String) async throws -> LeaseAnswer {
         var request = HTTPClientRequest(url: controllerURL + "/v1/lease")
         request.method = .POST
+        if !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(["region": region])))
+        let nonce = LeaseSignature.nonce()
+        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(["region": region, "nonce": nonce])))
         let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(700))
         let body = try await response.body.collect(upTo: 64 * 1024)
         guard response.status == .ok else { throw LeaseRequestFailed() }
-        return try JSONDecoder().decode(LeaseAnswer.self, from: Data(buffer: body))
+        var answer = try JSONDecoder().decode(LeaseAnswer.self, from: Data(buffer: body))
+        if let publicKey, !LeaseSignature.verify(answer, region: RegionName(region), nonce: nonce, key: publicKey) {
+            logger.warning(
+                "a lease answer without a valid signature was ignored", metadata: ["replica": "\(controllerURL)"])
+            throw LeaseRequestFailed()
+        }
+        answer.durationMilliseconds = min(answer.durationMilliseconds, maximum.wholeMilliseconds)
+        return answer
     }
 }
 
