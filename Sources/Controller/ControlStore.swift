@@ -167,18 +167,46 @@ public struct ControlStore: Sendable {
         }
     }
 
-    // MARK: The timeline
-
-    /// Appends events (their sequence numbers continue the timeline), only while `term` leads.
-    public func append(_ events: [TimelineEvent], term: Int64) async throws {
-        guard !events.isEmpty else { return }
-        try await fenced(
-            term, try events.map { .put(key: eventKey($0.sequence), value: try TimelineFile.encode([$0])) })
+    /// The state (with its revision) and the election key (with its etcd lease) in one read-only transaction: what
+    /// every replica reads a few times a second.
+    public func snapshot() async throws -> (state: (ControllerState, Int64)?, leader: (Leader, Int64)?) {
+        let result = try await etcd.txn(
+            EtcdTransaction(compare: [], success: [.get(.key(stateKey)), .get(.key(leaderKey))]))
+        var values: [EtcdKeyValue?] = []
+        for response in result.responses {
+            if case .get(let range) = response { values.append(range.keyValues.first) }
+        }
+        guard values.count == 2 else { throw EtcdError(.invalidResponse, "a snapshot without its two reads") }
+        let state = try values[0].map {
+            (try Self.decoder().decode(ControllerState.self, from: $0.value), $0.modRevision)
+        }
+        let leader = values[1].flatMap { value in Self.leader(value).map { ($0, value.lease) } }
+        return (state, leader)
     }
 
-    /// Every event after `sequence`, in order.
+    // MARK: The timeline
+
+    var lastEventKey: String { prefix + "events-last" }
+
+    /// Appends events (their sequence numbers continue the timeline), only while `term` leads; the last sequence
+    /// number is kept beside them, so a new leader reads only the tail.
+    public func append(_ events: [TimelineEvent], term: Int64) async throws {
+        guard let last = events.last else { return }
+        try await fenced(
+            term,
+            try events.map { .put(key: eventKey($0.sequence), value: try TimelineFile.encode([$0])) }
+                + [.put(lastEventKey, String(last.sequence))])
+    }
+
+    /// The newest `count` events (a new leader's working timeline; older ones stay readable with `events`).
+    public func recentEvents(_ count: Int) async throws -> [TimelineEvent] {
+        let last = try await etcd.get(lastEventKey).flatMap { Int($0.text) } ?? 0
+        return try await events(after: max(0, last - count))
+    }
+
+    /// Every event after `sequence`, in order (only those keys are read).
     public func events(after sequence: Int = 0) async throws -> [TimelineEvent] {
-        let range = try await etcd.range(.prefix(eventsPrefix))
+        let range = try await etcd.range(.prefixFrom(eventsPrefix, start: eventKey(sequence + 1)))
         var events: [TimelineEvent] = []
         for keyValue in range.keyValues {
             guard let event = try? TimelineFile.decode(keyValue.value).first, event.sequence > sequence else {

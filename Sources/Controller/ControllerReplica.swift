@@ -36,7 +36,16 @@ public actor ControllerReplica {
     /// Regions whose lease grants this replica recorded in its current etcd session.
     var recordedGrants: Set<RegionName> = []
     var leaseAnswered = false
+    /// The election key (with its etcd lease) as the last snapshot read it, and whether that read succeeded.
+    var leaderSeen: (ControlStore.Leader, Int64)?
+    var snapshotRead = false
     var lastHeartbeat: ContinuousClock.Instant?
+    /// Since when the election key has been seen absent, and since when this replica leads.
+    var leaderAbsentSince: ContinuousClock.Instant?
+    var leadingSince: ContinuousClock.Instant?
+    /// The other replicas' heartbeats, read every few seconds by the leader (for the hand-over below).
+    var peersSeen: [ControlStore.ReplicaHeartbeat] = []
+    var peersReadAt: ContinuousClock.Instant?
     var inFlight: [RegionName: Int] = [:]
 
     public init(
@@ -56,6 +65,13 @@ public actor ControllerReplica {
     }
 
     var settings: ControllerSettings { configuration.settings }
+
+    /// Until when this replica's etcd session surely runs (nil: it has none).
+    var sessionHorizon: ContinuousClock.Instant? {
+        etcdLeaseRenewedAt.map {
+            ReplicaLeaseGrant.horizon(keepAliveSentAt: $0, ttl: ttl, clockMargin: settings.clockMargin)
+        }
+    }
     var ttl: Duration { .seconds(etcdLease?.ttl ?? configuration.leaderTTL) }
 
     /// The controller of this replica's term, when it leads.
@@ -126,34 +142,66 @@ public actor ControllerReplica {
 
     /// One round of the election: campaign, start or stop leading, heartbeat.
     func tick() async {
-        // Lead only while the lease surely still runs in etcd: a replica cut off from the majority stops before
-        // etcd can have handed the key to another (half a TTL of margin for the keep-alive's own delay).
-        let leaseSurelyRuns = etcdLeaseRenewedAt.map { $0.duration(to: .now) < ttl / 2 } ?? false
+        // Lead only while the session surely still runs in etcd (its horizon, as for lease grants): a replica cut off
+        // from the majority stops before etcd can have handed the key to another. Every action is fenced by the term
+        // in etcd besides.
+        let leaseSurelyRuns = sessionHorizon.map { ContinuousClock.now < $0 } ?? false
         if !leaseSurelyRuns, controller != nil { await stopLeading("the etcd lease cannot be proved to run") }
         if let controller, await controller.deposed { await stopLeading("the term ended") }
-        guard let lease = etcdLease else {
-            leader = try? await store.leader()
-            return
-        }
-        do {
-            let (current, holderLease) = try await store.campaign(region: configuration.region, lease: lease.id)
-            leader = current
-            let mine = current?.region == configuration.region && holderLease == lease.id
-            if mine, leaseSurelyRuns, let current, controller == nil {
-                await startLeading(term: current.term)
-            } else if !mine, controller != nil {
-                await stopLeading("\(current?.region.rawValue ?? "nobody") leads")
+        guard let lease = etcdLease else { return }
+        // The election key as the last snapshot read it; a campaign (a write through raft) only when it is absent.
+        // The primary's own region is the likeliest to be lost, and losing the leader with it adds an election to
+        // the failover: its replica lets the others campaign first (for a second).
+        var seen = leaderSeen
+        if seen == nil { leaderAbsentSince = leaderAbsentSince ?? .now } else { leaderAbsentSince = nil }
+        let inPrimaryRegion = cachedState?.primary == configuration.region
+        let mayCampaign =
+            !inPrimaryRegion || (leaderAbsentSince.map { $0.duration(to: .now) >= .seconds(1) } ?? false)
+        if seen == nil && snapshotRead && mayCampaign {
+            do {
+                let (current, holderLease) = try await store.campaign(region: configuration.region, lease: lease.id)
+                seen = current.map { ($0, holderLease) }
+                leaderSeen = seen
+            } catch {
+                logger.debug("campaign failed", metadata: ["error": "\(error)"])
             }
-        } catch {
-            logger.debug("campaign failed", metadata: ["error": "\(error)"])
         }
-        if lastHeartbeat.map({ $0.duration(to: .now) >= .seconds(1) }) ?? true {
+        leader = seen?.0
+        let mine = seen.map { $0.0.region == configuration.region && $0.1 == lease.id } ?? false
+        if mine, leaseSurelyRuns, let current = seen?.0, controller == nil {
+            await startLeading(term: current.term)
+        } else if !mine, let controller, seen != nil {
+            await stopLeading("\(seen?.0.region.rawValue ?? "nobody") leads (term \(controller.term) is over)")
+        }
+        await handOverIfInPrimaryRegion()
+        if lastHeartbeat.map({ $0.duration(to: .now) >= .seconds(2) }) ?? true {
             lastHeartbeat = .now
             try? await store.heartbeat(
                 .init(
                     region: configuration.region, url: configuration.peers[configuration.region] ?? "",
                     leader: controller != nil, term: controller?.term, heardAt: Date()), lease: lease.id)
         }
+    }
+
+    /// A leader in the primary's region gives the lead up (when no operation runs, after leading 5 s, and while
+    /// a replica elsewhere is alive), so that losing the primary's region does not also cost an election.
+    func handOverIfInPrimaryRegion() async {
+        guard let controller, let since = leadingSince, since.duration(to: .now) >= .seconds(5),
+            let state = cachedState, state.primary == configuration.region, state.operation == nil
+        else { return }
+        if peersReadAt.map({ $0.duration(to: .now) >= .seconds(2) }) ?? true {
+            peersReadAt = .now
+            peersSeen = (try? await store.replicas()) ?? []
+        }
+        let alive = peersSeen.contains {
+            $0.region != configuration.region && Date().timeIntervalSince($0.heardAt) < 5
+        }
+        guard alive else { return }
+        logger.info("handing the lead over: this replica runs in the primary's region")
+        await store.resign(term: controller.term)
+        await stopLeading("handed over (the primary's region)")
+        leaderSeen = nil
+        leaderAbsentSince = .now
     }
 
     func lostLease(_ reason: String) async {
@@ -168,12 +216,13 @@ public actor ControllerReplica {
             let initial = ControllerState(
                 regions: configuration.regions, primary: configuration.initialPrimary, mode: settings.mode)
             let state = try await store.stateOrCreate(initial, term: term)
-            let timeline = try await store.events()
+            let timeline = try await store.recentEvents(Controller.timelineInMemory)
             let controller = try Controller(
                 configuration: configuration, store: store, term: term, state: state, timeline: timeline,
                 metrics: metrics, prober: prober, traffic: traffic, replication: replication,
                 actions: actions, logger: logger)
             self.controller = controller
+            leadingSince = .now
             controllerTask = Task { await controller.run() }
             logger.info("leading", metadata: ["term": "\(term)", "primary": "\(state.primary)"])
         } catch {
@@ -195,10 +244,17 @@ public actor ControllerReplica {
     func stateLoop() async {
         while !Task.isCancelled {
             let sentAt = ContinuousClock.now
-            if let (state, revision) = try? await store.stateAndRevision() {
-                cachedState = state
-                cachedRevision = revision
-                stateReadSentAt = sentAt
+            if let snapshot = try? await store.snapshot() {
+                if let (state, revision) = snapshot.state {
+                    cachedState = state
+                    cachedRevision = revision
+                    stateReadSentAt = sentAt
+                }
+                leaderSeen = snapshot.leader
+                snapshotRead = true
+            } else {
+                // Unknown: no campaign on a guess, and a leader that cannot read etcd stops by its session.
+                snapshotRead = false
             }
             try? await Task.sleep(for: .milliseconds(250))
         }
@@ -284,11 +340,7 @@ public actor ControllerReplica {
                 decision: .fenced, region: region, primary: configuration.initialPrimary, epoch: 0,
                 durationMilliseconds: 0, reason: "this replica has not read the control-plane state yet")
         }
-        let grant = ReplicaLeaseGrant(
-            stateReadSentAt: readSentAt,
-            sessionHorizon: etcdLeaseRenewedAt.map {
-                ReplicaLeaseGrant.horizon(keepAliveSentAt: $0, ttl: ttl, clockMargin: settings.clockMargin)
-            })
+        let grant = ReplicaLeaseGrant(stateReadSentAt: readSentAt, sessionHorizon: sessionHorizon)
         var answer = grant.answer(for: region, state: state, now: .now, duration: settings.leaseDuration)
         guard answer.decision == .granted else { return answer }
         if !recordedGrants.contains(region) {
@@ -322,11 +374,7 @@ public actor ControllerReplica {
             members.append(.init(endpoint: endpoint, healthy: await store.etcd.isHealthy(endpoint)))
         }
         let primary = await controller.state.primary
-        let grant = ReplicaLeaseGrant(
-            stateReadSentAt: stateReadSentAt ?? .now,
-            sessionHorizon: etcdLeaseRenewedAt.map {
-                ReplicaLeaseGrant.horizon(keepAliveSentAt: $0, ttl: ttl, clockMargin: settings.clockMargin)
-            })
+        let grant = ReplicaLeaseGrant(stateReadSentAt: stateReadSentAt ?? .now, sessionHorizon: sessionHorizon)
         let probe = cachedState.map {
             grant.answer(for: primary, state: $0, now: .now, duration: settings.leaseDuration)
         }
@@ -340,7 +388,7 @@ public actor ControllerReplica {
 
     /// Events after `sequence`: the leader's from memory, a follower's from etcd.
     public func events(after sequence: Int) async throws -> [TimelineEvent] {
-        if let controller { return await controller.events(after: sequence) }
+        if let controller { return try await controller.events(after: sequence) }
         return try await store.events(after: sequence)
     }
 }

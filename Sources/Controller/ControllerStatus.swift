@@ -79,9 +79,12 @@ extension Controller {
             recentEvents: Array(timeline.suffix(10)))
     }
 
-    /// Events after `sequence`.
-    public func events(after sequence: Int) -> [TimelineEvent] {
-        Array(timeline.drop(while: { $0.sequence <= sequence }))
+    /// Events after `sequence`: from memory, or from etcd for what is older than the timeline kept in memory.
+    public func events(after sequence: Int) async throws -> [TimelineEvent] {
+        if let first = timeline.first, sequence < first.sequence - 1 {
+            return try await store.events(after: sequence).filter { $0.sequence < first.sequence } + timeline
+        }
+        return Array(timeline.drop(while: { $0.sequence <= sequence }))
     }
 
     func snapshotForMetrics() -> ControllerMetrics.Snapshot {

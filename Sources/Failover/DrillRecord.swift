@@ -67,6 +67,11 @@ public struct DrillRecord: Codable, Hashable, Sendable {
         var line = try encoder.encode(self)
         line.append(0x0A)
         if !FileManager.default.fileExists(atPath: path) {
+            // The default history (`drill-reports/history.jsonl`) may live in a folder no report was written to.
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
             FileManager.default.createFile(atPath: path, contents: nil)
         }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))

@@ -4,6 +4,8 @@ import Foundation
 public enum EtcdKeyRange: Sendable, Equatable {
     case key(String)
     case prefix(String)
+    /// Every key under `prefix` from `start` on (keys sort as bytes).
+    case prefixFrom(String, start: String)
 
     /// The `key` and `range_end` of the gateway's request, base64.
     var wire: (key: String, rangeEnd: String?) {
@@ -12,6 +14,8 @@ public enum EtcdKeyRange: Sendable, Equatable {
             return (Data(key.utf8).base64EncodedString(), nil)
         case .prefix(let prefix):
             return (Data(prefix.utf8).base64EncodedString(), Self.prefixEnd(prefix).base64EncodedString())
+        case .prefixFrom(let prefix, let start):
+            return (Data(start.utf8).base64EncodedString(), Self.prefixEnd(prefix).base64EncodedString())
         }
     }
 
@@ -33,6 +37,7 @@ public enum EtcdKeyRange: Sendable, Equatable {
         switch self {
         case .key(let key): key.isEmpty
         case .prefix: false
+        case .prefixFrom(_, let start): start.isEmpty
         }
     }
 }

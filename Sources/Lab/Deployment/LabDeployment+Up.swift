@@ -206,14 +206,17 @@ extension LabDeployment {
             try await startReplica(region.name, control: control, state: &state, timeout: configuration.startTimeout)
         }
         // Every region healthy in the leader's eyes, with a vote from every vantage point (so that each one has
-        // learnt its usual latency before anyone injects a fault): the edge and every other region's replica.
+        // learnt its usual latency before anyone injects a fault): the edge and every other region's replica. And the
+        // lead settled outside the primary's region (its replica hands it over), so no test starts mid-election.
         let vantagePoints = state.regions.count
+        let primaryName = state.primary.rawValue
+        let settled = state.regions.count == 1
         try await Self.waitForHTTP(
             "\(state.controllerURLs[0])/v1/status", timeout: configuration.startTimeout,
             what: "a leader, and every region healthy by its quorum", token: state.controlToken
         ) { body in
             guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-                let regions = json["regions"] as? [[String: Any]]
+                let regions = json["regions"] as? [[String: Any]], settled || json["leader"] as? String != primaryName
             else { return false }
             return regions.allSatisfy { region in
                 region["condition"] as? String == "healthy"

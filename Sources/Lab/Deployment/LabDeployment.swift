@@ -37,8 +37,12 @@ public struct LabDeployment: Sendable {
         until accept: (String) -> Bool = { _ in true }
     ) async throws {
         let deadline = ContinuousClock.now + timeout
+        var last = "no answer"
         while true {
-            if let (status, body) = try? await httpGet(url, token: token), status == 200, accept(body) { return }
+            if let (status, body) = try? await httpGet(url, token: token) {
+                if status == 200, accept(body) { return }
+                last = "HTTP \(status): \(body.prefix(1500))"
+            }
             if let process, !DetachedProcess.isRunning(process) {
                 throw LabError(
                     .startFailed,
@@ -48,7 +52,7 @@ public struct LabDeployment: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw LabError(
                     .startFailed,
-                    "\(what) did not become healthy within \(timeout) (\(url))"
+                    "\(what) did not become healthy within \(timeout) (\(url); its last answer: \(last))"
                         + (process.map { "; the end of \($0.logFile):\n" + DetachedProcess.logTail($0) } ?? ""))
             }
             try await Task.sleep(for: .milliseconds(100))
