@@ -107,7 +107,7 @@ public actor Controller {
                 continue
             }
             do {
-                try await store.append(batch, term: term)
+                try await fenced { [store, term] in try await store.append(batch, term: term) }
                 unflushed.removeFirst(batch.count)
             } catch {
                 depose("cannot append to the timeline in etcd: \(error)")
@@ -119,12 +119,28 @@ public actor Controller {
     /// this instance: it stops deciding and acting.
     func save() async {
         guard !deposed else { return }
-        let sentAt = ContinuousClock.now
-        do {
-            try await store.save(state, term: term)
-            provenAt = sentAt
-        } catch {
+        let state = self.state
+        do { try await fenced { [store, term] in try await store.save(state, term: term) } } catch {
             depose("cannot save the controller state in etcd: \(error)")
+        }
+    }
+
+    /// Runs a fenced write; while etcd cannot answer (a raft election after a member was lost takes a few seconds)
+    /// it is tried again for up to 3 s before the term is given up. A refusal (`Deposed`) is final at once.
+    func fenced(_ write: @Sendable () async throws -> Void) async throws {
+        let giveUpAt = ContinuousClock.now + .seconds(3)
+        while true {
+            let sentAt = ContinuousClock.now
+            do {
+                try await write()
+                provenAt = sentAt
+                return
+            } catch let error as ControlStore.Deposed {
+                throw error
+            } catch {
+                guard ContinuousClock.now < giveUpAt, !Task.isCancelled, !deposed else { throw error }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 
@@ -134,10 +150,8 @@ public actor Controller {
     func confirmLeadership() async throws {
         guard !deposed else { throw ControlStore.Deposed(term: term) }
         if let provenAt, provenAt.duration(to: .now) < .milliseconds(100) { return }
-        let sentAt = ContinuousClock.now
         do {
-            try await store.confirm(term: term)
-            provenAt = sentAt
+            try await fenced { [store, term] in try await store.confirm(term: term) }
         } catch {
             depose("cannot prove the term in etcd: \(error)")
             throw ControlStore.Deposed(term: term)

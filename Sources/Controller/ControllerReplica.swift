@@ -142,11 +142,11 @@ public actor ControllerReplica {
 
     /// One round of the election: campaign, start or stop leading, heartbeat.
     func tick() async {
-        // Lead only while the session surely still runs in etcd (its horizon, as for lease grants): a replica cut off
-        // from the majority stops before etcd can have handed the key to another. Every action is fenced by the term
-        // in etcd besides.
+        // Take the lead only while the session surely runs (its horizon, as for lease grants). A leader whose session
+        // cannot be proved for a while (a raft election) keeps its controller: every write and action is fenced by
+        // the term and waits for etcd; it stops when one is refused, when etcd stays silent for 3 s, or when the
+        // session is lost.
         let leaseSurelyRuns = sessionHorizon.map { ContinuousClock.now < $0 } ?? false
-        if !leaseSurelyRuns, controller != nil { await stopLeading("the etcd lease cannot be proved to run") }
         if let controller, await controller.deposed { await stopLeading("the term ended") }
         guard let lease = etcdLease else { return }
         // The election key as the last snapshot read it; a campaign (a write through raft) only when it is absent.
