@@ -62,7 +62,10 @@ extension Controller {
                 details: ["milliseconds": String(elapsed.wholeMilliseconds)])
             operation.step = operation.kind == .rejoin ? .done : step.next
             state.operation = operation
-            await save()
+            // Saved (a write through the etcd majority, across the WAN) where a resumed plan needs it: the chosen
+            // target, before it is promoted. The promote step saves the new primary itself; fence, repoint, writer
+            // and traffic are safe to run again, so a new leader that resumes one step early only repeats it.
+            if step == .select || operation.step == .done || operation.kind == .rejoin { await save() }
         }
     }
 

@@ -30,6 +30,9 @@ public actor Controller {
     public private(set) var deposed = false
     /// When the last fenced write that succeeded was sent.
     var provenAt: ContinuousClock.Instant?
+    /// Until when the replica's etcd session surely runs: the election key is attached to it, so no other replica
+    /// can lead before then.
+    let sessionHorizon: @Sendable () async -> ContinuousClock.Instant?
     var executor: Task<Void, Never>?
 
     public internal(set) var state: ControllerState
@@ -59,9 +62,10 @@ public actor Controller {
         configuration: ControllerConfiguration, store: ControlStore, term: Int64, state: ControllerState,
         timeline: [TimelineEvent], metrics: ControllerMetrics, prober: any RegionProber,
         traffic: any TrafficManager, replication: any DatabaseReplication, actions: any FailoverActions,
-        logger: Logger
+        sessionHorizon: @escaping @Sendable () async -> ContinuousClock.Instant?, logger: Logger
     ) throws {
         try configuration.settings.validate()
+        self.sessionHorizon = sessionHorizon
         try FileManager.default.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
         self.configuration = configuration
         self.store = store
@@ -144,12 +148,17 @@ public actor Controller {
         }
     }
 
-    /// Proves the term still leads right before an action on the world; throws when it does not. A fenced write
-    /// sent within the last 100 ms (the save that ended the previous step, say) is that proof already: it is as
-    /// recent as a new one would be, and saves a round trip to the etcd majority per step.
+    /// Proves the term still leads right before an action on the world; throws when it does not. The proof is
+    /// a fenced transaction, unless one succeeded in the last 2 s and the replica's etcd session surely still runs:
+    /// the election key is attached to that session, so no other replica can have taken it meanwhile (and the
+    /// plan does not pay a round trip to the etcd majority, across the WAN, per step).
     func confirmLeadership() async throws {
         guard !deposed else { throw ControlStore.Deposed(term: term) }
-        if let provenAt, provenAt.duration(to: .now) < .milliseconds(100) { return }
+        if let provenAt, provenAt.duration(to: .now) < .seconds(2), let horizon = await sessionHorizon(),
+            ContinuousClock.now < horizon
+        {
+            return
+        }
         do {
             try await fenced { [store, term] in try await store.confirm(term: term) }
         } catch {

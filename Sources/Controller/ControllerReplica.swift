@@ -56,7 +56,8 @@ public actor ControllerReplica {
         self.configuration = configuration
         self.store = ControlStore(
             etcd: try EtcdClient(
-                configuration: .init(endpoints: configuration.etcdEndpoints, requestTimeout: .seconds(1))))
+                configuration: .init(
+                    endpoints: configuration.etcdEndpoints, requestTimeout: .seconds(1), firstEndpointFirst: true)))
         self.prober = prober
         self.traffic = traffic
         self.replication = replication
@@ -187,7 +188,9 @@ public actor ControllerReplica {
     /// a replica elsewhere is alive), so that losing the primary's region does not also cost an election.
     func handOverIfInPrimaryRegion() async {
         guard let controller, let since = leadingSince, since.duration(to: .now) >= .seconds(5),
-            let state = cachedState, state.primary == configuration.region, state.operation == nil
+            let state = cachedState, state.primary == configuration.region, state.operation == nil,
+            // Not right after a failover: the new leader would start with fresh detectors while the region recovers.
+            state.lastFailoverAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true
         else { return }
         if peersReadAt.map({ $0.duration(to: .now) >= .seconds(2) }) ?? true {
             peersReadAt = .now
@@ -220,7 +223,7 @@ public actor ControllerReplica {
             let controller = try Controller(
                 configuration: configuration, store: store, term: term, state: state, timeline: timeline,
                 metrics: metrics, prober: prober, traffic: traffic, replication: replication,
-                actions: actions, logger: logger)
+                actions: actions, sessionHorizon: { [weak self] in await self?.sessionHorizon }, logger: logger)
             self.controller = controller
             leadingSince = .now
             controllerTask = Task { await controller.run() }

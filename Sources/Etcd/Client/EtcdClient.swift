@@ -15,10 +15,14 @@ public struct EtcdClient: Sendable {
         public var endpoints: [String]
         /// How long one request to one endpoint may take.
         public var requestTimeout: Duration = .seconds(2)
+        /// Every request starts with the first endpoint (a client's own region's member, with the others through
+        /// the WAN as fallbacks) instead of the one that answered last.
+        public var firstEndpointFirst: Bool
 
-        public init(endpoints: [String], requestTimeout: Duration = .seconds(2)) {
+        public init(endpoints: [String], requestTimeout: Duration = .seconds(2), firstEndpointFirst: Bool = false) {
             self.endpoints = endpoints
             self.requestTimeout = requestTimeout
+            self.firstEndpointFirst = firstEndpointFirst
         }
     }
 
@@ -46,7 +50,7 @@ public struct EtcdClient: Sendable {
             throw EtcdError(.invalidArgument, "cannot encode the request to \(path): \(error)")
         }
         let endpoints = configuration.endpoints
-        let start = preferred.index % endpoints.count
+        let start = configuration.firstEndpointFirst ? 0 : preferred.index % endpoints.count
         var failures: [String] = []
         for offset in 0..<endpoints.count {
             let index = (start + offset) % endpoints.count
