@@ -171,6 +171,14 @@ public actor ControllerReplica {
         let mine = seen.map { $0.0.region == configuration.region && $0.1 == lease.id } ?? false
         if mine, leaseSurelyRuns, let current = seen?.0, controller == nil {
             await startLeading(term: current.term)
+            // A replica that holds the key but cannot take up the lead gives the key back, so another one can.
+            if self.controller == nil {
+                await store.resign(term: current.term)
+                leaderSeen = nil
+            }
+        } else if mine, !leaseSurelyRuns, let current = seen?.0, controller == nil {
+            await store.resign(term: current.term)
+            leaderSeen = nil
         } else if !mine, let controller, seen != nil {
             await stopLeading("\(seen?.0.region.rawValue ?? "nobody") leads (term \(controller.term) is over)")
         }
