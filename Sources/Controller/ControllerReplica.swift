@@ -57,7 +57,7 @@ public actor ControllerReplica {
         self.store = ControlStore(
             etcd: try EtcdClient(
                 configuration: .init(
-                    endpoints: configuration.etcdEndpoints, requestTimeout: .seconds(1), firstEndpointFirst: true)))
+                    endpoints: configuration.etcdEndpoints, requestTimeout: .seconds(2), firstEndpointFirst: true)))
         self.prober = prober
         self.traffic = traffic
         self.replication = replication
