@@ -63,7 +63,8 @@ struct TestEtcdCluster {
     /// Waits until the members `indices` (all by default) say they are healthy: they have a raft leader.
     func waitUntilHealthy(_ indices: [Int]? = nil) async throws {
         let client = try EtcdClient(configuration: .init(endpoints: endpoints))
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Generous: with the whole suite on two cores a member's first fsyncs can take long.
+        let deadline = ContinuousClock.now + .seconds(90)
         for endpoint in (indices ?? Array(members.indices)).map({ endpoints[$0] }) {
             while await !client.isHealthy(endpoint) {
                 guard ContinuousClock.now < deadline else { throw EtcdError(.unavailable, "\(endpoint) not healthy") }

@@ -162,9 +162,14 @@ import Testing
 
             // critical-sync: a password change is applied on a standby by the time its response returns.
             try await lab.setDurability(.criticalSync)
-            let login = try await HTTP.send(
-                "POST", "\(us)/v1/sessions", json: ["email": email, "password": Self.password])
-            let access = try #require(login["accessToken"])
+            // The first write after the heal may still meet a lease being taken up again (503): log in until it works.
+            var token: String?
+            try await eventually("a login on the primary's portal") {
+                token = try? await HTTP.send(
+                    "POST", "\(us)/v1/sessions", json: ["email": email, "password": Self.password])["accessToken"]
+                return token != nil
+            }
+            let access = try #require(token)
             let changed = try await HTTP.send(
                 "POST", "\(us)/v1/me/password",
                 json: ["currentPassword": Self.password, "newPassword": "a changed passphrase"], token: access)
