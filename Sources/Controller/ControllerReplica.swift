@@ -26,7 +26,8 @@ public actor ControllerReplica {
     /// that last started its time to live was sent.
     var etcdLease: EtcdLease?
     var etcdLeaseRenewedAt: ContinuousClock.Instant?
-    public private(set) var leader: ControlStore.Leader?
+    /// Who leads, as this replica last read it (from its snapshot, whether or not it has an etcd session itself).
+    public var leader: ControlStore.Leader? { leaderSeen?.0 }
     var controller: Controller?
     var controllerTask: Task<Void, Never>?
     /// The state last read from etcd, its revision, and when that read was sent (what lease answers come from).
@@ -167,7 +168,6 @@ public actor ControllerReplica {
                 logger.debug("campaign failed", metadata: ["error": "\(error)"])
             }
         }
-        leader = seen?.0
         let mine = seen.map { $0.0.region == configuration.region && $0.1 == lease.id } ?? false
         if mine, leaseSurelyRuns, let current = seen?.0, controller == nil {
             await startLeading(term: current.term)
