@@ -87,12 +87,6 @@ public struct ControlStore: Sendable {
         try await etcd.get(leaderKey).flatMap(Self.leader)
     }
 
-    /// The leader's etcd lease: a replica that finds its own lease on the key still leads.
-    public func leaderLease() async throws -> (Leader, Int64)? {
-        guard let current = try await etcd.get(leaderKey), let leader = Self.leader(current) else { return nil }
-        return (leader, current.lease)
-    }
-
     static func leader(_ keyValue: EtcdKeyValue) -> Leader? {
         guard let value = try? decoder().decode(LeaderValue.self, from: keyValue.value) else { return nil }
         return Leader(region: value.region, term: keyValue.createRevision, since: value.since)
@@ -140,12 +134,6 @@ public struct ControlStore: Sendable {
     // MARK: Lease grants
 
     var grantsPrefix: String { prefix + "grants/" }
-
-    /// The state and its modification revision (a linearizable read).
-    public func stateAndRevision() async throws -> (ControllerState, Int64)? {
-        guard let value = try await etcd.get(stateKey) else { return nil }
-        return (try Self.decoder().decode(ControllerState.self, from: value.value), value.modRevision)
-    }
 
     /// Records, attached to `lease`, that `replica` grants `region`'s write lease — only when the state is still
     /// the one read at `stateRevision` (a failover committed since then makes this fail: read again).

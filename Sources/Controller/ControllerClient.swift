@@ -19,10 +19,6 @@ public struct ControllerClient: Sendable {
         self.token = token
     }
 
-    public init(baseURL: String, token: String) { self.init(baseURLs: [baseURL], token: token) }
-
-    public var baseURL: String { baseURLs.first ?? "" }
-
     public func status() async throws -> ControllerStatus {
         try decode(ControllerStatus.self, try await call(.GET, "/v1/status"))
     }

@@ -127,7 +127,7 @@ import Testing
             let answer = await us.lease(for: "us-east-1", nonce: nil)
             #expect(answer.durationMilliseconds > 0 && answer.durationMilliseconds <= 3000)
             // A record made from a state read before a change is refused.
-            let (_, revision) = try #require(try await store.stateAndRevision())
+            let (_, revision) = try #require(try await store.snapshot().state)
             let term = try #require(await us.leading?.term)
             var state = try #require(try await store.state())
             state.mode = .manual
