@@ -87,6 +87,11 @@ extension Controller {
                     "promotion-skipped", "\(target) is already primary: not promoting again", region: target,
                     operation: operation, step: step)
             } else {
+                // The other standbys stream from the target before it is promoted (cascading replication): they
+                // follow its promotion without reconnecting (PostgreSQL keeps a downstream standby streaming across
+                // its upstream's promotion, recovery_target_timeline 'latest'), so the synchronous standby the new
+                // primary's commits wait for is there at once rather than a reconnect and a timeline switch later.
+                await repointOthers(to: target, of: operation)
                 try await confirmLeadership()
                 try await replication.promote(target)
                 state.promotions += 1
@@ -101,20 +106,7 @@ extension Controller {
             await save()
         case .repoint:
             guard let target = operation.to else { return }
-            for region in state.regions
-            where region != target && region != operation.from && !state.awaitingRejoin.contains(region) {
-                do {
-                    try await confirmLeadership()
-                    try await withTimeout(.seconds(10)) { [actions] in try await actions.repoint(region, to: target) }
-                    record(
-                        "repointed", "\(region) now streams from \(target)", region: region, operation: operation,
-                        step: step)
-                } catch {
-                    record(
-                        "repoint-failed", "\(region) could not be repointed: \(error); it stays a lagging standby",
-                        region: region, operation: operation, step: step)
-                }
-            }
+            await repointOthers(to: target, of: operation)
         case .writer:
             guard let target = operation.to else { return }
             try await withTimeout(.seconds(10)) { [actions] in try await actions.moveWriterEndpoint(to: target) }
@@ -144,6 +136,28 @@ extension Controller {
             }
         case .done:
             return
+        }
+    }
+
+    /// Points every standby but the target at it (once per operation and term: the promote step does it first, the
+    /// repoint step again after a resumed plan). A standby that cannot be repointed stays a lagging standby.
+    func repointOthers(to target: RegionName, of operation: FailoverOperation) async {
+        for region in state.regions
+        where region != target && region != operation.from && !state.awaitingRejoin.contains(region)
+            && !repointed.contains([operation.id, region.rawValue])
+        {
+            do {
+                try await confirmLeadership()
+                try await withTimeout(.seconds(10)) { [actions] in try await actions.repoint(region, to: target) }
+                repointed.insert([operation.id, region.rawValue])
+                record(
+                    "repointed", "\(region) now streams from \(target)", region: region, operation: operation,
+                    step: operation.step)
+            } catch {
+                record(
+                    "repoint-failed", "\(region) could not be repointed: \(error); it stays a lagging standby",
+                    region: region, operation: operation, step: operation.step)
+            }
         }
     }
 

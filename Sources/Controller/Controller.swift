@@ -43,12 +43,16 @@ public actor Controller {
     /// When each reporting vantage point (edge, agents) was last heard from.
     var lastHeard: [String: ContinuousClock.Instant] = [:]
     var assessments: [RegionName: RegionAssessment] = [:]
+    /// The vantage points whose votes are set aside (`RegionAssessment.isolated`).
+    var isolatedVantagePoints: Set<String> = []
     /// The controller's own latest answer from each region's database.
     var databases: [RegionName: DatabaseProbe] = [:]
     /// The primary's last known WAL position (for the lag bound on failover).
     var lastPrimaryLSN: LogSequenceNumber?
     var healthyRounds: [RegionName: Int] = [:]
     var dials: [RegionName: TrafficDial] = [:]
+    /// (operation, standby) pairs this term has repointed.
+    var repointed: Set<[String]> = []
     var lastLeaseRequest: ContinuousClock.Instant?
     var noSynchronousStandbySince: ContinuousClock.Instant?
     var executing = false
@@ -165,6 +169,13 @@ public actor Controller {
             depose("cannot prove the term in etcd: \(error)")
             throw ControlStore.Deposed(term: term)
         }
+    }
+
+    /// The replica moved etcd's raft leadership out of the primary's region.
+    func noteRaftLeaderMoved(from: String, to: String) {
+        record(
+            "etcd-leader-moved",
+            "etcd's raft leader moved from \(from)'s member to \(to)'s: the primary's region no longer holds it")
     }
 
     func depose(_ reason: String) {
@@ -286,13 +297,29 @@ public actor Controller {
     func assess() async {
         let staleAfter = max(settings.probeInterval * 5, settings.probeTimeout * 3)
         let now = ContinuousClock.now
+        var fresh: [String: [RegionName: RegionCondition]] = [:]
+        for (vantage, seen) in detectors {
+            if vantage != configuration.region.rawValue {
+                guard let heard = lastHeard[vantage], heard.duration(to: now) < staleAfter else { continue }
+            }
+            fresh[vantage] = seen.mapValues(\.verdict)
+        }
+        // A vantage point that sees every other region down at once abstains (a stalled machine or a cut-off
+        // region must not fail the primary over).
+        let isolated = RegionAssessment.isolated(fresh)
+        for vantage in isolated.subtracting(isolatedVantagePoints).sorted() {
+            record("vantage-isolated", "\(vantage) sees every region it probes down: its votes are set aside")
+        }
+        for vantage in isolatedVantagePoints.subtracting(isolated).sorted() {
+            record("vantage-rejoined", "\(vantage) sees a region up again: its votes count")
+        }
+        isolatedVantagePoints = isolated
         for region in state.regions {
             var votes: [String: RegionCondition] = [:]
             for vantage in configuration.vantagePoints(for: region) {
-                if vantage != configuration.region.rawValue {
-                    guard let heard = lastHeard[vantage], heard.duration(to: now) < staleAfter else { continue }
+                if let verdict = fresh[vantage]?[region] {
+                    votes[vantage] = isolated.contains(vantage) ? .unknown : verdict
                 }
-                if let verdict = detectors[vantage]?[region]?.verdict { votes[vantage] = verdict }
             }
             let assessment = RegionAssessment.assess(
                 region: region, votes: votes, vantagePoints: configuration.vantagePoints(for: region).count)

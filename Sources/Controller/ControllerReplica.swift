@@ -48,6 +48,9 @@ public actor ControllerReplica {
     var peersSeen: [ControlStore.ReplicaHeartbeat] = []
     var peersReadAt: ContinuousClock.Instant?
     var inFlight: [RegionName: Int] = [:]
+    /// Observations waiting for the report in flight to the leader to end.
+    var pendingReport: [ProbeObservation] = []
+    var reporting = false
 
     public init(
         configuration: ControllerConfiguration, prober: any RegionProber, traffic: any TrafficManager,
@@ -93,6 +96,7 @@ public actor ControllerReplica {
             group.addTask { await self.probeLoop() }
             group.addTask { await self.stateLoop() }
             group.addTask { await self.sessionLoop() }
+            group.addTask { await self.raftPlacementLoop() }
             while !Task.isCancelled {
                 await tick()
                 try? await Task.sleep(for: .milliseconds(200))
@@ -215,6 +219,38 @@ public actor ControllerReplica {
         leaderAbsentSince = .now
     }
 
+    /// The leader keeps etcd's raft leadership out of the primary's region (checked every 5 s while no operation
+    /// runs): losing that region then does not also cost a raft election, during which no fenced write and no
+    /// session keep-alive gets through and every lease is extended by etcd's new leader (DESIGN.md §3). The lead
+    /// goes to this replica's own member, which the hand-over above already placed outside the primary's region.
+    func raftPlacementLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(5))
+            guard let controller, let state = cachedState, state.operation == nil,
+                state.primary != configuration.region
+            else { continue }
+            let etcd = store.etcd
+            let statuses = await withTaskGroup(of: EtcdMemberStatus?.self) { group in
+                for endpoint in configuration.etcdEndpoints { group.addTask { try? await etcd.status(of: endpoint) } }
+                var statuses: [EtcdMemberStatus] = []
+                for await status in group { if let status { statuses.append(status) } }
+                return statuses
+            }
+            guard let members = try? await etcd.members(),
+                let own = members.first(where: { $0.name == configuration.region.rawValue }),
+                let leaderID = statuses.first(where: { $0.memberID == own.id })?.leaderID,
+                let leader = members.first(where: { $0.id == leaderID }), leader.name == state.primary.rawValue,
+                let leaderEndpoint = statuses.first(where: { $0.memberID == leaderID })?.endpoint
+            else { continue }
+            do {
+                try await etcd.moveLeader(at: leaderEndpoint, to: own.id)
+                await controller.noteRaftLeaderMoved(from: leader.name, to: own.name)
+            } catch {
+                logger.info("could not move etcd's raft leader", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
     func lostLease(_ reason: String) async {
         etcdLease = nil
         etcdLeaseRenewedAt = nil
@@ -281,7 +317,11 @@ public actor ControllerReplica {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let started = ContinuousClock.now
-                for region in configuration.regions where (inFlight[region] ?? 0) < maximumInFlight {
+                // A follower does not probe its own region: its view of it is no vote (the leader takes the
+                // region's database from its own replica's probes once that one leads).
+                let leading = controller != nil
+                for region in configuration.regions
+                where (inFlight[region] ?? 0) < maximumInFlight && (leading || region != configuration.region) {
                     inFlight[region, default: 0] += 1
                     group.addTask { [prober] in
                         let observation = await prober.probe(region, vantage: vantage)
@@ -300,13 +340,23 @@ public actor ControllerReplica {
             await controller.consume(observation)
             return
         }
-        guard observation.region != configuration.region, let url = leaderURL else { return }
-        let answered = leaseAnswered
-        leaseAnswered = false
-        let report = Report(
-            vantage: configuration.region.rawValue, observations: [observation], leaseAnswered: answered)
-        await Self.post(
-            report, to: url + "/v1/reports", token: configuration.token, timeout: settings.probeTimeout, logger: logger)
+        guard observation.region != configuration.region, leaderURL != nil else { return }
+        // One report in flight at a time, carrying every observation made meanwhile: a report crosses the WAN, and
+        // one per observation was most of a follower's work (and of the leader's).
+        pendingReport.append(observation)
+        guard !reporting else { return }
+        reporting = true
+        defer { reporting = false }
+        while !pendingReport.isEmpty, let url = leaderURL {
+            let report = Report(
+                vantage: configuration.region.rawValue, observations: pendingReport, leaseAnswered: leaseAnswered)
+            pendingReport = []
+            leaseAnswered = false
+            await Self.post(
+                report, to: url + "/v1/reports", token: configuration.token, timeout: settings.probeTimeout,
+                logger: logger)
+        }
+        pendingReport = []
     }
 
     /// A replica's report to the leader.
@@ -379,12 +429,22 @@ public actor ControllerReplica {
     /// The leader's status with every replica and etcd member; nil when this replica does not lead.
     public func status() async -> ControllerStatus? {
         guard let controller else { return nil }
-        let replicas = (try? await store.replicas()) ?? []
-        var members: [ControllerStatus.EtcdMember] = []
-        for endpoint in configuration.etcdEndpoints {
-            members.append(.init(endpoint: endpoint, healthy: await store.etcd.isHealthy(endpoint)))
-        }
+        // Every read below crosses raft (a quorum round trip over the WAN): they run at once, so a status costs
+        // one of them, not the sum (a lab start and `drctl status` wait for it).
         let primary = await controller.state.primary
+        async let replicasRead = try? store.replicas()
+        async let grantersRead = try? store.granters(of: primary)
+        let members = await withTaskGroup(of: (Int, ControllerStatus.EtcdMember).self) { group in
+            for (index, endpoint) in configuration.etcdEndpoints.enumerated() {
+                group.addTask { [store] in
+                    (index, .init(endpoint: endpoint, healthy: await store.etcd.isHealthy(endpoint)))
+                }
+            }
+            var members: [(Int, ControllerStatus.EtcdMember)] = []
+            for await member in group { members.append(member) }
+            return members.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        let replicas = await replicasRead ?? []
         let grant = ReplicaLeaseGrant(stateReadSentAt: stateReadSentAt ?? .now, sessionHorizon: sessionHorizon)
         let probe = cachedState.map {
             grant.answer(for: primary, state: $0, now: .now, duration: settings.leaseDuration)
@@ -393,7 +453,7 @@ public actor ControllerReplica {
             holder: probe?.decision == .granted ? primary : nil,
             durationMilliseconds: settings.leaseDuration.wholeMilliseconds,
             remainingMilliseconds: probe?.durationMilliseconds ?? 0,
-            granters: (try? await store.granters(of: primary)) ?? [])
+            granters: await grantersRead ?? [])
         return await controller.status(controllers: replicas, etcd: members, lease: lease)
     }
 

@@ -26,7 +26,8 @@ struct DrillCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated regions; the first holds the primary.")
     var regions = "us-east-1,eu-west-1,ap-southeast-2"
     @Option(help: "How long the workload runs, e.g. 30s.") var duration = "30s"
-    @Option(help: "Requests per second (open loop).") var rate: Double = 50
+    @Option(help: "Requests per second (open loop; the default fits a 2-core machine's debug-build lab).")
+    var rate: Double = DrillRunner.Options.defaultRate
     @Option(help: "Objectives, e.g. rto=5s,rpo=0 (default: that in sync mode, rto=5s otherwise).")
     var objectives: String?
     @Option(help: "The report folder (default drill-reports/<time>).") var report: String?

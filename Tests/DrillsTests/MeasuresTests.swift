@@ -63,6 +63,27 @@ import Testing
         #expect(DrillMeasures.recovery(in: Self.faultedHistory(), after: 3, writes: true) == writes)
     }
 
+    /// A write that slips through right after the fault, or between two failures, is not the recovery; a 4xx
+    /// is the request's own fault and a lone timeout well after the recovery does not undo it.
+    @Test func sustainedRecoveryIsTheFirstSuccessThatLasts() throws {
+        var builder = HistoryBuilder()
+        builder.record(.updateProfile, "a@example.com", at: 3.05)  // slipped through
+        for tick in 1...10 {
+            builder.record(.updateProfile, "a@example.com", tick == 5 ? .ok : .indeterminate, at: 3 + Double(tick) / 10)
+        }
+        builder.record(.signUp, "b@example.com", .failed, status: 409, at: 4.1)  // a duplicate: no outage
+        for tick in 0..<8 { builder.record(.updateProfile, "a@example.com", at: 4.2 + Double(tick) / 10) }
+        builder.record(.updateProfile, "a@example.com", .indeterminate, at: 6)  // a stray timeout later
+        let operations = builder.history.operations
+        // The deployment's rto counts the write that slipped through; the sustained figure does not.
+        let first = try #require(DrillMeasures.recovery(in: builder.history, after: 3, writes: true))
+        #expect(abs(first.seconds - 0.07) < 1e-9)
+        let recovery = try #require(DrillMeasures.sustainedRecovery(operations, after: 3, writes: true))
+        // The update sent at 4.2 s, answered 20 ms later (the 409 at 4.1 s is no success, and no outage either).
+        #expect(abs(recovery.seconds - 1.22) < 1e-9)
+        #expect(DrillMeasures.sustainedRecovery(operations, after: 3, writes: false) == nil)
+    }
+
     @Test func noFaultMeansNoRecoveryFigures() {
         let measures = DrillMeasures(
             history: Self.faultedHistory(), context: DrillContext(scenario: "baseline", durability: "sync"))

@@ -122,6 +122,35 @@ import Testing
         #expect(await !nobody.isHealthy(nobody.configuration.endpoints[0]))
     }
 
+    /// Each member names itself and the raft leader; the leader hands its leadership to a chosen member, and a
+    /// member that does not lead cannot (what the control plane uses to keep raft out of the primary's region).
+    @Test func theRaftLeaderMovesToTheMemberAskedFor() async throws {
+        try await TestEtcdCluster.with(size: 3) { cluster in
+            let etcd = try EtcdClient(configuration: .init(endpoints: cluster.endpoints))
+            let members = try await etcd.members()
+            #expect(Set(members.map(\.name)) == ["m0", "m1", "m2"])
+            var statuses: [EtcdMemberStatus] = []
+            for endpoint in cluster.endpoints { statuses.append(try await etcd.status(of: endpoint)) }
+            #expect(Set(statuses.map(\.memberID)) == Set(members.map(\.id)))
+            let leaderID = try #require(statuses.first?.leaderID)
+            #expect(statuses.allSatisfy { $0.leaderID == leaderID })
+            let leader = try #require(statuses.first { $0.memberID == leaderID })
+            let follower = try #require(statuses.first { $0.memberID != leaderID })
+            let other = try #require(statuses.first { $0.memberID != leaderID && $0.memberID != follower.memberID })
+            #expect(await etcdError { try await etcd.moveLeader(at: follower.endpoint, to: other.memberID) } != nil)
+            try await etcd.moveLeader(at: leader.endpoint, to: follower.memberID)
+            // The transfer answers once it is done; the third member may hear of it a heartbeat later.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try await etcd.status(of: other.endpoint).leaderID != follower.memberID {
+                guard ContinuousClock.now < deadline else {
+                    throw EtcdError(.unavailable, "the raft leader never moved")
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await etcd.status(of: follower.endpoint).leaderID == follower.memberID)
+        }
+    }
+
     /// Given every member's URL, the client moves past a crashed member; the majority still answers.
     @Test func aClientOfThreeMembersKeepsWorkingWhenOneIsKilled() async throws {
         try await TestEtcdCluster.with(size: 3) { cluster in

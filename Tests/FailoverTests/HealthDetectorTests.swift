@@ -101,6 +101,28 @@ import Testing
 }
 
 @Suite struct QuorumTests {
+    @Test func aVantagePointThatSeesEveryOtherRegionDownAbstains() {
+        let isolated = RegionAssessment.isolated([
+            // Cut off (or stalled): both regions it probes across the WAN look down; its own region does not count.
+            "us-east-1": ["us-east-1": .healthy, "eu-west-1": .unreachable, "ap-southeast-2": .portalDown],
+            // Sees one region down and another up: a real loss, its vote counts.
+            "eu-west-1": ["us-east-1": .unreachable, "eu-west-1": .healthy, "ap-southeast-2": .healthy],
+            // Every region down, its own among none: the edge abstains too.
+            "edge": ["us-east-1": .unreachable, "eu-west-1": .unreachable, "ap-southeast-2": .unreachable],
+        ])
+        #expect(isolated == ["us-east-1", "edge"])
+    }
+
+    @Test func oneRegionDownWithTheOtherStillUnknownIsNoIsolation() {
+        // A fresh detector has no verdict yet: one known down verdict is not "everything down".
+        let isolated = RegionAssessment.isolated([
+            "ap-southeast-2": ["us-east-1": .unreachable, "eu-west-1": .unknown],
+            // With two regions a replica probes one other region: it never abstains.
+            "eu-west-1": ["us-east-1": .unreachable, "eu-west-1": .healthy],
+        ])
+        #expect(isolated.isEmpty)
+    }
+
     @Test func oneVantagePointAloneCannotDeclareARegionDown() {
         let assessment = RegionAssessment.assess(
             region: "us-east-1",

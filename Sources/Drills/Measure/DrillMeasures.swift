@@ -116,6 +116,8 @@ public struct DrillMeasures: Codable, Hashable, Sendable {
     /// RTO for writes and for reads; nil when there was no fault or nothing succeeded after it.
     public var writeRecovery: Recovery?
     public var readRecovery: Recovery?
+    /// Writes' RTO by `sustainedRecovery` (nil in reports from before it was measured).
+    public var sustainedWriteRecovery: Recovery?
     /// Requests sent after the fault that failed or stayed indeterminate.
     public var errorsAfterFault: Int
 
@@ -140,6 +142,7 @@ public struct DrillMeasures: Codable, Hashable, Sendable {
         if let detection = context.detectionTime, let fault { detectionSeconds = detection - fault }
         writeRecovery = fault.flatMap { Self.recovery(operations, after: $0, writes: true) }
         readRecovery = fault.flatMap { Self.recovery(operations, after: $0, writes: false) }
+        sustainedWriteRecovery = fault.flatMap { Self.sustainedRecovery(operations, after: $0, writes: true) }
         errorsAfterFault =
             fault.map { time in
                 operations.count { $0.sent >= time && ($0.outcome == .failed || $0.outcome == .indeterminate) }
@@ -147,6 +150,7 @@ public struct DrillMeasures: Codable, Hashable, Sendable {
     }
 
     /// Fault → the first success of a write (or a read) among requests sent at or after `fault`; nil when none.
+    /// This is the deployment file's `rto` (fault → first successful write), which the objective judges.
     public static func recovery(in history: DrillHistory, after fault: Double, writes: Bool) -> Recovery? {
         recovery(history.operations, after: fault, writes: writes)
     }
@@ -156,6 +160,28 @@ public struct DrillMeasures: Codable, Hashable, Sendable {
             .filter { $0.outcome == .ok && $0.sent >= fault && $0.kind.isWrite == writes && $0.answered != nil }
             .min { $0.answered! < $1.answered! }
             .map { Recovery(seconds: $0.answered! - fault, operation: $0.id) }
+    }
+
+    /// How many requests of the kind, sent in a row after a success, must also not fail for the service to count
+    /// as back in `sustainedRecovery`.
+    public static let sustainedRequests = 5
+
+    /// Fault → the answer of the first success that lasts: the next `sustainedRequests` requests of the kind sent
+    /// after it do not fail with a 5xx or go unanswered. A write that slipped through in the instant after the fault
+    /// (a process not killed yet) or one between two failures is no recovery; a 4xx is the request's own fault; one
+    /// stray timeout long after the failover is no outage. Reported beside `rto-write` (stricter, not judged).
+    public static func sustainedRecovery(_ operations: [DrillOperation], after fault: Double, writes: Bool) -> Recovery?
+    {
+        let after = operations.filter { $0.sent >= fault && $0.kind.isWrite == writes && $0.outcome != .shed }
+            .sorted { $0.sent < $1.sent }
+        func failed(_ operation: DrillOperation) -> Bool {
+            operation.outcome == .indeterminate || (operation.outcome == .failed && (operation.status ?? 500) >= 500)
+        }
+        for (index, operation) in after.enumerated() where operation.outcome == .ok && operation.answered != nil {
+            guard !after[(index + 1)...].prefix(sustainedRequests).contains(where: failed) else { continue }
+            return Recovery(seconds: operation.answered! - fault, operation: operation.id)
+        }
+        return nil
     }
 
     /// Counts and a latency histogram (microseconds up to an hour, 3 significant digits) being filled.

@@ -118,6 +118,8 @@ extension Objectives {
         let faulted = measures.faultTime != nil
         time("rto-write", measures.writeRecovery?.seconds, rtoWrite, applies: faulted)
         time("rto-read", measures.readRecovery?.seconds, rtoRead, applies: faulted)
+        // Reported, not judged: the first write whose success the next writes confirm.
+        time("rto-write-sustained", measures.sustainedWriteRecovery?.seconds, nil, applies: faulted)
         time("detection", measures.detectionSeconds, detection, applies: faulted && detection != nil)
 
         let lost = check.lostWrites.count

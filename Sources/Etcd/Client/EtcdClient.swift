@@ -54,29 +54,56 @@ public struct EtcdClient: Sendable {
         var failures: [String] = []
         for offset in 0..<endpoints.count {
             let index = (start + offset) % endpoints.count
-            let endpoint = endpoints[index]
-            do {
-                let (status, answer) = try await post(endpoint + path, data)
-                if status == 200 {
-                    preferred.index = index
-                    do { return try JSONDecoder().decode(Response.self, from: answer) } catch {
-                        throw EtcdError(.invalidResponse, "\(endpoint)\(path) answered \(Self.excerpt(answer))")
-                    }
-                }
-                let problem = try? JSONDecoder().decode(GatewayError.self, from: answer)
-                // 14 (unavailable) and 4 (deadline exceeded): this member cannot serve now; another may.
-                if let problem, problem.code != 14, problem.code != 4 {
-                    preferred.index = index
-                    throw Self.error(problem)
-                }
-                failures.append("\(endpoint): HTTP \(status) \(problem?.message ?? Self.excerpt(answer))")
-            } catch let error as EtcdError {
-                throw error
-            } catch {
-                failures.append("\(endpoint): \(error)")
+            switch try await attempt(endpoints[index], path, data, as: Response.self) {
+            case .answered(let response):
+                preferred.index = index
+                return response
+            case .unavailable(let failure):
+                failures.append(failure)
             }
         }
         throw EtcdError(.unavailable, "no etcd endpoint answered \(path): \(failures.joined(separator: "; "))")
+    }
+
+    /// Sends one gateway request to `endpoint` only (a call about that member itself).
+    func call<Response: Decodable>(
+        _ path: String, _ body: some Encodable, at endpoint: String, as type: Response.Type
+    ) async throws(EtcdError) -> Response {
+        let data: Data
+        do { data = try JSONEncoder().encode(body) } catch {
+            throw EtcdError(.invalidArgument, "cannot encode the request to \(path): \(error)")
+        }
+        switch try await attempt(endpoint, path, data, as: Response.self) {
+        case .answered(let response): return response
+        case .unavailable(let failure): throw EtcdError(.unavailable, failure)
+        }
+    }
+
+    enum Attempt<Response> {
+        case answered(Response)
+        /// The member cannot serve now (unreachable, no leader, too slow); another may.
+        case unavailable(String)
+    }
+
+    private func attempt<Response: Decodable>(
+        _ endpoint: String, _ path: String, _ data: Data, as type: Response.Type
+    ) async throws(EtcdError) -> Attempt<Response> {
+        do {
+            let (status, answer) = try await post(endpoint + path, data)
+            if status == 200 {
+                do { return .answered(try JSONDecoder().decode(Response.self, from: answer)) } catch {
+                    throw EtcdError(.invalidResponse, "\(endpoint)\(path) answered \(Self.excerpt(answer))")
+                }
+            }
+            let problem = try? JSONDecoder().decode(GatewayError.self, from: answer)
+            // 14 (unavailable) and 4 (deadline exceeded): this member cannot serve now; another may.
+            if let problem, problem.code != 14, problem.code != 4 { throw Self.error(problem) }
+            return .unavailable("\(endpoint): HTTP \(status) \(problem?.message ?? Self.excerpt(answer))")
+        } catch let error as EtcdError {
+            throw error
+        } catch {
+            return .unavailable("\(endpoint): \(error)")
+        }
     }
 
     private func post(_ url: String, _ body: Data) async throws -> (UInt, Data) {

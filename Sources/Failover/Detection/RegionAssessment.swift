@@ -44,6 +44,18 @@ public struct RegionAssessment: Hashable, Sendable, Codable {
             region: region, condition: condition, votes: votes, quorum: quorum, vantagePoints: vantagePoints)
     }
 
+    /// The vantage points that see every region they probe across the WAN down (at least two regions, their own
+    /// aside, each with a verdict): all of those failing at once is likelier the vantage point's own trouble (cut
+    /// off, paused, starved of CPU) than theirs, so its votes are set aside. One that sees a region down and
+    /// another healthy still votes; with two regions, a replica probes one other region and never abstains.
+    public static func isolated(_ verdicts: [String: [RegionName: RegionCondition]]) -> Set<String> {
+        Set(
+            verdicts.compactMap { vantage, seen in
+                let across = seen.filter { $0.key.rawValue != vantage && $0.value != .unknown }
+                return across.count >= 2 && across.values.allSatisfy(\.isDown) ? vantage : nil
+            })
+    }
+
     /// The most frequent condition; ties go to the more severe one.
     static func mostCommon(_ conditions: [RegionCondition]) -> RegionCondition {
         var counts: [RegionCondition: Int] = [:]

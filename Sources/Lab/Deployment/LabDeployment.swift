@@ -39,9 +39,13 @@ public struct LabDeployment: Sendable {
         let deadline = ContinuousClock.now + timeout
         var last = "no answer"
         while true {
-            if let (status, body) = try? await httpGet(url, token: token) {
+            // A loaded machine answers slowly (a control-plane status crosses raft): each attempt may take 5 s.
+            do {
+                let (status, body) = try await httpGet(url, timeout: .seconds(5), token: token)
                 if status == 200, accept(body) { return }
                 last = "HTTP \(status): \(body.prefix(1500))"
+            } catch {
+                last = "\(error)"
             }
             if let process, !DetachedProcess.isRunning(process) {
                 throw LabError(

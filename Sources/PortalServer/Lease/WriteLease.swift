@@ -89,8 +89,12 @@ struct WriteLeaseKeeper: Service {
                 }
                 if let answer = answered {
                     lease.record(answer, sentAt: sentAt)
-                    // A fenced portal asks again soon: after a switchover it may write again at once.
-                    if answer.decision != .fenced { pause = .milliseconds(max(50, answer.durationMilliseconds / 3)) }
+                    // Only a holder renews at a third of its lease. A fenced or standby portal asks again soon:
+                    // after a failover or a switchover its region may be the primary (a standby that waited a third
+                    // of the lease took a second longer to write again after a failover).
+                    if answer.decision == .granted {
+                        pause = .milliseconds(max(50, answer.durationMilliseconds / 3))
+                    }
                     if answer.decision != lastDecision {
                         logger.info(
                             "write lease answer changed",
