@@ -173,9 +173,11 @@ public struct DrillRunner: Sendable {
         var lag: [String: Double] = [:]
         for region in before.regions { lag[region.name.rawValue] = region.lagSeconds ?? 0 }
         let startedAt = await workload.startedAt()
+        // The timeline's position first (reading it can take a second): the fault time is taken right before the
+        // injection, so a write answered in between no longer counts as sent after the fault.
+        let sequenceAtFault = try await controller.events().last?.sequence ?? 0
         let faultDate = Date()
         let faultTime = faultDate.timeIntervalSince(startedAt)
-        let sequenceAtFault = try await controller.events().last?.sequence ?? 0
         let (faultName, faultRegion) = try await inject(
             scenario, primary: primary, standby: standby, deployment: deployment, faults: faults,
             controller: controller, after: sequenceAtFault)
