@@ -45,16 +45,19 @@ public struct EtcdClient: Sendable {
     func call<Response: Decodable>(_ path: String, _ body: some Encodable, as type: Response.Type)
         async throws(EtcdError) -> Response
     {
-        let data: Data
-        do { data = try JSONEncoder().encode(body) } catch {
-            throw EtcdError(.invalidArgument, "cannot encode the request to \(path): \(error)")
-        }
+        let data = try Self.encode(body, for: path)
         let endpoints = configuration.endpoints
         let start = configuration.firstEndpointFirst ? 0 : preferred.index % endpoints.count
         var failures: [String] = []
         for offset in 0..<endpoints.count {
             let index = (start + offset) % endpoints.count
-            switch try await attempt(endpoints[index], path, data, as: Response.self) {
+            let outcome: Attempt<Response>
+            // A member that answered, even with a refusal, is the one to start from next time.
+            do { outcome = try await attempt(endpoints[index], path, data, as: Response.self) } catch {
+                preferred.index = index
+                throw error
+            }
+            switch outcome {
             case .answered(let response):
                 preferred.index = index
                 return response
@@ -69,13 +72,16 @@ public struct EtcdClient: Sendable {
     func call<Response: Decodable>(
         _ path: String, _ body: some Encodable, at endpoint: String, as type: Response.Type
     ) async throws(EtcdError) -> Response {
-        let data: Data
-        do { data = try JSONEncoder().encode(body) } catch {
-            throw EtcdError(.invalidArgument, "cannot encode the request to \(path): \(error)")
-        }
+        let data = try Self.encode(body, for: path)
         switch try await attempt(endpoint, path, data, as: Response.self) {
         case .answered(let response): return response
         case .unavailable(let failure): throw EtcdError(.unavailable, failure)
+        }
+    }
+
+    static func encode(_ body: some Encodable, for path: String) throws(EtcdError) -> Data {
+        do { return try JSONEncoder().encode(body) } catch {
+            throw EtcdError(.invalidArgument, "cannot encode the request to \(path): \(error)")
         }
     }
 

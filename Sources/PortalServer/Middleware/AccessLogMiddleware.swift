@@ -4,7 +4,7 @@ import Logging
 /// One log line per request with method, route, status and duration, and the request's metrics. Bodies,
 /// headers and query strings are never logged: they carry passwords, tokens and e-mail addresses. A health check
 /// that passed is logged at debug level only: every vantage point and the edge probe each portal several times a
-/// second, and those lines were most of the log and a tenth of an idle lab portal's CPU (the metrics still count them).
+/// second, and those lines were most of the log (the metrics still count them).
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = PortalRequestContext
     let metrics: PortalMetrics
