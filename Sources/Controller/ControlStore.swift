@@ -101,9 +101,11 @@ public struct ControlStore: Sendable {
     func fence(_ term: Int64) -> EtcdCompare { EtcdCompare(key: leaderKey, .createRevision(term)) }
 
     /// Runs `operations` only while `term` leads; throws `Deposed` otherwise.
-    func fenced(_ term: Int64, _ operations: [EtcdOperation]) async throws {
+    @discardableResult
+    func fenced(_ term: Int64, _ operations: [EtcdOperation]) async throws -> EtcdTransactionResult {
         let result = try await etcd.txn(EtcdTransaction(compare: [fence(term)], success: operations))
         guard result.succeeded else { throw Deposed(term: term) }
+        return result
     }
 
     /// Proves that `term` still leads (a fenced transaction that writes nothing), right before an action.
@@ -116,8 +118,10 @@ public struct ControlStore: Sendable {
         return try Self.decoder().decode(ControllerState.self, from: value.value)
     }
 
-    public func save(_ state: ControllerState, term: Int64) async throws {
-        try await fenced(term, [.put(key: stateKey, value: try Self.encoder().encode(state))])
+    /// Saves the state while `term` leads; returns its revision (as a snapshot would read it).
+    @discardableResult
+    public func save(_ state: ControllerState, term: Int64) async throws -> Int64 {
+        try await fenced(term, [.put(key: stateKey, value: try Self.encoder().encode(state))]).header.revision
     }
 
     /// The state, created from `initial` by the first leader ever (never overwritten by a later one).
@@ -145,6 +149,11 @@ public struct ControlStore: Sendable {
                 compare: [EtcdCompare(key: stateKey, .modRevision(stateRevision))],
                 success: [.put(grantsPrefix + region.rawValue + "/" + replica.rawValue, "", lease: lease)])
         ).succeeded
+    }
+
+    /// Removes `replica`'s record of granting `region`'s lease (its last such lease has ended).
+    public func withdrawGrant(of region: RegionName, by replica: RegionName) async throws {
+        _ = try await etcd.delete(.key(grantsPrefix + region.rawValue + "/" + replica.rawValue))
     }
 
     /// The replicas whose etcd session still runs and that recorded granting `region`'s lease in it.

@@ -91,6 +91,12 @@ extension Controller {
                 // follow its promotion without reconnecting (PostgreSQL keeps a downstream standby streaming across
                 // its upstream's promotion, recovery_target_timeline 'latest'), so the synchronous standby the new
                 // primary's commits wait for is there at once rather than a reconnect and a timeline switch later.
+                // The fence step began that with the likely target (usually done by now); it ends first, so that it
+                // cannot point a standby elsewhere after the lines below did.
+                if let preparation, preparation.operation == operation.id {
+                    self.preparation = nil
+                    _ = await preparation.task.value
+                }
                 await repointOthers(to: target, of: operation)
                 try await confirmLeadership()
                 try await replication.promote(target)
@@ -144,12 +150,12 @@ extension Controller {
     func repointOthers(to target: RegionName, of operation: FailoverOperation) async {
         for region in state.regions
         where region != target && region != operation.from && !state.awaitingRejoin.contains(region)
-            && !repointed.contains([operation.id, region.rawValue])
+            && !repointed.contains(Repointed(operation: operation.id, standby: region, target: target))
         {
             do {
                 try await confirmLeadership()
                 try await withTimeout(.seconds(10)) { [actions] in try await actions.repoint(region, to: target) }
-                repointed.insert([operation.id, region.rawValue])
+                repointed.insert(Repointed(operation: operation.id, standby: region, target: target))
                 record(
                     "repointed", "\(region) now streams from \(target)", region: region, operation: operation,
                     step: operation.step)
@@ -177,28 +183,34 @@ extension Controller {
         // step began) ends within the lease duration; a replica's grants also end with its etcd session.
         let waitStarted = ContinuousClock.now
         let deadline = waitStarted + settings.leaseDuration + settings.clockMargin
-        // Fencing an unreachable database takes its whole timeout: the likely target is prepared meanwhile.
-        async let fencing =
-            (try? await withTimeout(settings.probeTimeout * 2) { [actions] in
-                try await actions.fenceDatabase(from)
-            }) != nil
-        var granters = try? await store.granters(of: from)
-        if granters?.isEmpty != true, !(await actions.writersStopped(in: from)) {
-            // A granter's session ends at most a TTL after its last keep-alive.
-            let bound = min(ContinuousClock.now.duration(to: deadline), .seconds(configuration.leaderTTL))
-            await prepareLikelyTarget(of: operation, within: bound)
-        }
-        if await fencing {
-            record(
-                "database-fenced", "\(from)'s database refuses writes", region: from, operation: operation, step: .fence
-            )
+        // The likely target is made ready meanwhile, whether the fence ends at once (a crashed region) or waits
+        // for the leases: a standby that cascades from it before the promotion saves the reconnection across the
+        // WAN after it (about 2 s between eu-west-1 and ap-southeast-2), which sync commits would wait for.
+        let fenced = operation
+        let bound = settings.leaseDuration + settings.clockMargin
+        preparation = (operation.id, Task { await self.prepareLikelyTarget(of: fenced, within: bound) })
+        // The old primary's database is told to refuse writes, best effort and off the wait: fencing an
+        // unreachable database takes its whole timeout, and a crashed one needs none.
+        Task { [actions, settings] in
+            guard (try? await withTimeout(settings.probeTimeout * 2, { try await actions.fenceDatabase(from) })) != nil
+            else { return }
+            self.record(
+                "database-fenced", "\(from)'s database refuses writes", region: from, operation: fenced, step: .fence)
         }
         while true {
+            if await actions.writersStopped(in: from) {
+                record(
+                    "writers-stopped", "every process of \(from) that could write is confirmed stopped", region: from,
+                    operation: operation, step: .fence)
+                return
+            }
+            let granters = try? await store.granters(of: from)
             let waited = ["waitedMilliseconds": String(waitStarted.duration(to: .now).wholeMilliseconds)]
             if granters?.isEmpty == true {
                 record(
                     "lease-expired",
-                    "no replica that granted \(from)'s lease still holds its etcd session: every such lease has ended",
+                    "no replica holds a grant of \(from)'s lease any more (its etcd session ended or it withdrew the "
+                        + "grant): every such lease has ended",
                     region: from, operation: operation, step: .fence, details: waited)
                 return
             }
@@ -209,29 +221,28 @@ extension Controller {
                     region: from, operation: operation, step: .fence, details: waited)
                 return
             }
-            if await actions.writersStopped(in: from) {
-                record(
-                    "writers-stopped", "every process of \(from) that could write is confirmed stopped", region: from,
-                    operation: operation, step: .fence)
-                return
-            }
             try await Task.sleep(for: .milliseconds(50))
-            granters = try? await store.granters(of: from)
         }
     }
 
-    /// While the lease runs out, the standby that `select` would choose now is made ready for promotion (its
-    /// peers cascade from it): in a partition or a freeze the surviving standbys then follow the promotion without
-    /// reconnecting across the WAN. Bounded by the wait it overlaps, so it never delays the failover much.
-    func prepareLikelyTarget(of operation: FailoverOperation, within bound: Duration) async {
+    /// While the fence runs, the standby that `select` would choose now is made ready for promotion (its peers
+    /// cascade from it): the surviving standbys then follow the promotion on the connections they have. Bounded by
+    /// the longest fence; the promote step waits for it.
+    /// The choice is made from the latest probes (the select step asks every standby again), so it starts at
+    /// once; returns the standby it prepared, if any.
+    func prepareLikelyTarget(of operation: FailoverOperation, within bound: Duration) async -> RegionName? {
         let started = ContinuousClock.now
         let excluded = Set(state.awaitingRejoin + [operation.from])
-        let standbys = await probeDatabases(state.regions.filter { !excluded.contains($0) })
+        let regions = state.regions.filter { !excluded.contains($0) }
+        let known = regions.compactMap { region in databases[region].map { (region, Optional($0)) } }
+        let standbys =
+            known.count == regions.count
+            ? Dictionary(uniqueKeysWithValues: known) : await probeDatabases(regions)
         let left = bound - started.duration(to: .now)
         guard let (likely, _) = try? candidate(among: standbys, excluded: excluded, for: operation), left > .zero
-        else { return }
-        await prepare(
-            likely, within: left, of: operation, step: .fence, while: "\(operation.from)'s lease runs out")
+        else { return nil }
+        await prepare(likely, within: left, of: operation, step: .fence, while: "\(operation.from) is fenced")
+        return likely
     }
 
     /// Each of `regions`' databases as the controller's probe sees it now (nil: no answer), all asked at once.
@@ -261,8 +272,12 @@ extension Controller {
         _ target: RegionName, within bound: Duration, of operation: FailoverOperation, step: FailoverOperation.Step,
         while reason: String
     ) async {
-        guard (try? await withTimeout(bound) { [actions] in try await actions.prepareFailover(to: target) }) != nil
+        guard
+            let pointed = try? await withTimeout(bound, { [actions] in try await actions.prepareFailover(to: target) })
         else { return }
+        for standby in pointed {
+            repointed.insert(Repointed(operation: operation.id, standby: standby, target: target))
+        }
         record(
             "prepared", "\(target) made ready for promotion while \(reason)", region: target, operation: operation,
             step: step)
@@ -484,4 +499,11 @@ extension Controller {
             drained ? "drained" : "undrained",
             drained ? "\(region) drained: dial 0 until undrained" : "\(region) undrained", region: region)
     }
+}
+
+/// A standby pointed at a failover's target during the operation.
+struct Repointed: Hashable {
+    let operation: String
+    let standby: RegionName
+    let target: RegionName
 }

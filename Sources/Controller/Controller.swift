@@ -33,6 +33,8 @@ public actor Controller {
     /// Until when the replica's etcd session surely runs: the election key is attached to it, so no other replica
     /// can lead before then.
     let sessionHorizon: @Sendable () async -> ContinuousClock.Instant?
+    /// Told of every state this term saved: (state, revision, when the write was sent).
+    let saved: @Sendable (ControllerState, Int64, ContinuousClock.Instant) async -> Void
     var executor: Task<Void, Never>?
 
     public internal(set) var state: ControllerState
@@ -51,8 +53,10 @@ public actor Controller {
     var lastPrimaryLSN: LogSequenceNumber?
     var healthyRounds: [RegionName: Int] = [:]
     var dials: [RegionName: TrafficDial] = [:]
-    /// (operation, standby) pairs this term has repointed.
-    var repointed: Set<[String]> = []
+    /// The standbys this term has pointed at a failover's target.
+    var repointed: Set<Repointed> = []
+    /// The likely target being made ready while a failover's fence runs (`prepareLikelyTarget`).
+    var preparation: (operation: String, task: Task<RegionName?, Never>)?
     var lastLeaseRequest: ContinuousClock.Instant?
     var noSynchronousStandbySince: ContinuousClock.Instant?
     var executing = false
@@ -66,10 +70,13 @@ public actor Controller {
         configuration: ControllerConfiguration, store: ControlStore, term: Int64, state: ControllerState,
         timeline: [TimelineEvent], metrics: ControllerMetrics, prober: any RegionProber,
         traffic: any TrafficManager, replication: any DatabaseReplication, actions: any FailoverActions,
-        sessionHorizon: @escaping @Sendable () async -> ContinuousClock.Instant?, logger: Logger
+        sessionHorizon: @escaping @Sendable () async -> ContinuousClock.Instant?,
+        saved: @escaping @Sendable (ControllerState, Int64, ContinuousClock.Instant) async -> Void = { _, _, _ in },
+        logger: Logger
     ) throws {
         try configuration.settings.validate()
         self.sessionHorizon = sessionHorizon
+        self.saved = saved
         try FileManager.default.createDirectory(atPath: configuration.directory, withIntermediateDirectories: true)
         self.configuration = configuration
         self.store = store
@@ -128,21 +135,26 @@ public actor Controller {
     func save() async {
         guard !deposed else { return }
         let state = self.state
-        do { try await fenced { [store, term] in try await store.save(state, term: term) } } catch {
+        let sentAt = ContinuousClock.now
+        do {
+            let revision = try await fenced { [store, term] in try await store.save(state, term: term) }
+            await saved(state, revision, sentAt)
+        } catch {
             depose("cannot save the controller state in etcd: \(error)")
         }
     }
 
     /// Runs a fenced write; while etcd cannot answer (a raft election after a member was lost takes a few seconds)
     /// it is tried again for up to 3 s before the term is given up. A refusal (`Deposed`) is final at once.
-    func fenced(_ write: @Sendable () async throws -> Void) async throws {
+    @discardableResult
+    func fenced<Result: Sendable>(_ write: @Sendable () async throws -> Result) async throws -> Result {
         let giveUpAt = ContinuousClock.now + .seconds(3)
         while true {
             let sentAt = ContinuousClock.now
             do {
-                try await write()
+                let result = try await write()
                 provenAt = sentAt
-                return
+                return result
             } catch let error as ControlStore.Deposed {
                 throw error
             } catch {

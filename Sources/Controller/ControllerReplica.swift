@@ -36,6 +36,10 @@ public actor ControllerReplica {
     var stateReadSentAt: ContinuousClock.Instant?
     /// Regions whose lease grants this replica recorded in its current etcd session.
     var recordedGrants: Set<RegionName> = []
+    /// When the last lease this replica granted each region surely ends (on this replica's clock).
+    var grantsEnd: [RegionName: ContinuousClock.Instant] = [:]
+    /// Regions whose grant record is being withdrawn: no lease is granted to them meanwhile.
+    var withdrawing: Set<RegionName> = []
     var leaseAnswered = false
     /// The election key (with its etcd lease) as the last snapshot read it, and whether that read succeeded.
     var leaderSeen: (ControlStore.Leader, Int64)?
@@ -267,7 +271,8 @@ public actor ControllerReplica {
             let controller = try Controller(
                 configuration: configuration, store: store, term: term, state: state, timeline: timeline,
                 metrics: metrics, prober: prober, traffic: traffic, replication: replication,
-                actions: actions, sessionHorizon: { [weak self] in await self?.sessionHorizon }, logger: logger)
+                actions: actions, sessionHorizon: { [weak self] in await self?.sessionHorizon },
+                saved: { [weak self] in await self?.adopt($0, revision: $1, sentAt: $2) }, logger: logger)
             self.controller = controller
             leadingSince = .now
             controllerTask = Task { await controller.run() }
@@ -292,11 +297,8 @@ public actor ControllerReplica {
         while !Task.isCancelled {
             let sentAt = ContinuousClock.now
             if let snapshot = try? await store.snapshot() {
-                if let (state, revision) = snapshot.state {
-                    cachedState = state
-                    cachedRevision = revision
-                    stateReadSentAt = sentAt
-                }
+                if let (state, revision) = snapshot.state { adopt(state, revision: revision, sentAt: sentAt) }
+                await withdrawEndedGrants()
                 leaderSeen = snapshot.leader
                 snapshotRead = true
             } else {
@@ -304,6 +306,38 @@ public actor ControllerReplica {
                 snapshotRead = false
             }
             try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// A state read (or this replica's leader saved) from a request sent at `sentAt`, unless a newer one is known:
+    /// a read sent before the leader's save can be answered after it. The leader's own saves are taken at once, so
+    /// the new primary's portals get their lease without waiting for the next read.
+    func adopt(_ state: ControllerState, revision: Int64, sentAt: ContinuousClock.Instant) {
+        if revision < cachedRevision { return }
+        if revision == cachedRevision, let known = stateReadSentAt, known > sentAt { return }
+        cachedState = state
+        cachedRevision = revision
+        stateReadSentAt = sentAt
+    }
+
+    /// Withdraws the grant record of every region the state no longer grants to, once the last lease this replica
+    /// gave it has surely ended (+ `clock-margin` for clock rates): a failover's fence then waits for the failed
+    /// region's own replica only, not for every replica that ever answered one of its portals (a portal falls back
+    /// to other regions' replicas, at start-up for example, and those records would last as long as their sessions).
+    func withdrawEndedGrants() async {
+        guard let state = cachedState, let lease = etcdLease else { return }
+        for region in recordedGrants where state.leaseDecision(for: region).0 != .granted {
+            guard (grantsEnd[region] ?? .now) + settings.clockMargin <= .now, !withdrawing.contains(region) else {
+                continue
+            }
+            withdrawing.insert(region)
+            defer { withdrawing.remove(region) }
+            guard (try? await store.withdrawGrant(of: region, by: configuration.region)) != nil,
+                etcdLease?.id == lease.id
+            else { continue }
+            recordedGrants.remove(region)
+            grantsEnd[region] = nil
+            logger.info("grant withdrawn", metadata: ["region": "\(region)"])
         }
     }
 
@@ -404,6 +438,12 @@ public actor ControllerReplica {
         let grant = ReplicaLeaseGrant(stateReadSentAt: readSentAt, sessionHorizon: sessionHorizon)
         var answer = grant.answer(for: region, state: state, now: .now, duration: settings.leaseDuration)
         guard answer.decision == .granted else { return answer }
+        guard !withdrawing.contains(region) else {
+            answer.decision = .fenced
+            answer.durationMilliseconds = 0
+            answer.reason = "this replica is withdrawing its grant record for \(region)"
+            return answer
+        }
         if !recordedGrants.contains(region) {
             let revision = cachedRevision
             guard let lease = etcdLease,
@@ -422,6 +462,8 @@ public actor ControllerReplica {
             answer = grant.answer(for: region, state: state, now: .now, duration: settings.leaseDuration)
         }
         leaseAnswered = true
+        let ends = ContinuousClock.now + .milliseconds(answer.durationMilliseconds)
+        grantsEnd[region] = max(grantsEnd[region] ?? ends, ends)
         if let controller { await controller.noteLeaseAnswered() }
         return answer
     }

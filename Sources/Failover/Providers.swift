@@ -139,8 +139,9 @@ public protocol FailoverActions: Sendable {
     func repoint(_ standby: RegionName, to primary: RegionName) async throws
     /// Gets the standby in `target` ready to be promoted while a failover waits (for a lease to run out): the
     /// other streaming standbys cascade from it, so they follow its promotion on the connections they have.
-    /// Best effort; the promote and repoint steps do the real work whatever happened here.
-    func prepareFailover(to target: RegionName) async throws
+    /// Best effort; the promote and repoint steps do the real work whatever happened here. Returns the standbys
+    /// now pointed at `target`.
+    func prepareFailover(to target: RegionName) async throws -> [RegionName]
     /// Moves every region's writer endpoint to `primary`.
     func moveWriterEndpoint(to primary: RegionName) async throws
     /// Turns waiting for a synchronous standby off (the `degrade-after` policy) or on again.

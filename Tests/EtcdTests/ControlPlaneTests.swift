@@ -24,7 +24,7 @@ import Testing
         func fenceDatabase(_ region: RegionName) async throws {}
         func writersStopped(in region: RegionName) async -> Bool { false }
         func repoint(_ standby: RegionName, to primary: RegionName) async throws {}
-        func prepareFailover(to target: RegionName) async throws {}
+        func prepareFailover(to target: RegionName) async throws -> [RegionName] { [] }
         func moveWriterEndpoint(to primary: RegionName) async throws {}
         func setSynchronousCommit(_ enabled: Bool, primary: RegionName) async throws {}
         func synchronousDurability() async -> Bool { false }
@@ -115,14 +115,7 @@ import Testing
     }
 
     @Test func aGrantIsRecordedInTheSessionBeforeItIsAnsweredAndNotFromAStaleState() async throws {
-        try await TestEtcdCluster.with { cluster in
-            let store = ControlStore(etcd: try EtcdClient(configuration: .init(endpoints: cluster.endpoints)))
-            let us = try replica("us-east-1", etcd: cluster.endpoints)
-            let usRun = Task { await us.run() }
-            defer { usRun.cancel() }
-            try await eventually("a granted lease") {
-                await us.lease(for: "us-east-1", nonce: nil).decision == .granted
-            }
+        try await withGrantingReplica { store, us in
             #expect(try await store.granters(of: "us-east-1") == ["us-east-1"])
             let answer = await us.lease(for: "us-east-1", nonce: nil)
             #expect(answer.durationMilliseconds > 0 && answer.durationMilliseconds <= 3000)
@@ -137,6 +130,38 @@ import Testing
                 try await !store.recordGrant(of: "us-east-1", by: "eu-west-1", lease: lease.id, stateRevision: revision)
             )
             #expect(try await store.granters(of: "us-east-1") == ["us-east-1"])
+        }
+    }
+
+    @Test func aGrantRecordIsWithdrawnOnlyOnceTheRegionIsFencedAndItsLastLeaseHasEnded() async throws {
+        try await withGrantingReplica { store, us in
+            let answer = await us.lease(for: "us-east-1", nonce: nil)
+            let leaseEnds = ContinuousClock.now + .milliseconds(answer.durationMilliseconds)
+            #expect(answer.decision == .granted)
+            // The region is fenced (a former primary awaiting rejoin): the record stays while that lease runs.
+            let term = try #require(await us.leading?.term)
+            var state = try #require(try await store.state())
+            state.awaitingRejoin = ["us-east-1"]
+            try await store.save(state, term: term)
+            let granters = try await store.granters(of: "us-east-1")
+            if ContinuousClock.now < leaseEnds { #expect(granters == ["us-east-1"]) }
+            try await eventually("the record withdrawn") { try await store.granters(of: "us-east-1").isEmpty }
+            #expect(ContinuousClock.now >= leaseEnds)
+            #expect(await us.lease(for: "us-east-1", nonce: nil).decision == .fenced)
+        }
+    }
+
+    /// A real etcd and us-east-1's replica, which leads and has granted its region a lease.
+    func withGrantingReplica(_ body: (ControlStore, ControllerReplica) async throws -> Void) async throws {
+        try await TestEtcdCluster.with { cluster in
+            let store = ControlStore(etcd: try EtcdClient(configuration: .init(endpoints: cluster.endpoints)))
+            let us = try replica("us-east-1", etcd: cluster.endpoints)
+            let usRun = Task { await us.run() }
+            defer { usRun.cancel() }
+            try await eventually("a granted lease") {
+                await us.lease(for: "us-east-1", nonce: nil).decision == .granted
+            }
+            try await body(store, us)
         }
     }
 }

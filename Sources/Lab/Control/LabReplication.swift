@@ -99,11 +99,11 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
     /// connection it already has; pointed there afterwards, it first reconnects across the WAN (about 2 s
     /// between eu-west-1 and ap-southeast-2, measured in the lab's PostgreSQL logs), and in sync mode the first
     /// commit after the failover waits for it.
-    public func prepareFailover(to target: RegionName) async throws {
+    public func prepareFailover(to target: RegionName) async throws -> [RegionName] {
         let state = try deployment.state()
         let others = state.regions.map(\.name).filter { $0 != target }
         try await execute(Self.slotStatements(for: others), on: target)
-        await pointStreamingStandbys(others.filter { $0 != state.primary }, at: target)
+        return await pointStreamingStandbys(others.filter { $0 != state.primary }, at: target)
     }
 
     /// A physical replication slot for each of `regions`, unless it exists.
@@ -115,18 +115,27 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
         }
     }
 
-    private func pointStreamingStandbys(_ standbys: [RegionName], at target: RegionName) async {
-        await withTaskGroup(of: Void.self) { group in
+    /// The standbys among `standbys` that are in recovery, each pointed at `target` within a second; returns those
+    /// it pointed.
+    private func pointStreamingStandbys(_ standbys: [RegionName], at target: RegionName) async -> [RegionName] {
+        await withTaskGroup(of: RegionName?.self) { group in
             for standby in standbys {
                 group.addTask {
-                    _ = try? await withDeadline(.seconds(1), orThrow: { Timeout(what: "\(standby)'s database") }) {
+                    let pointed = try? await withDeadline(
+                        .seconds(1), orThrow: { Timeout(what: "\(standby)'s database") }
+                    ) { () async throws -> RegionName? in
                         guard try await execute(["SELECT pg_is_in_recovery()::text"], on: standby) == ["true"] else {
-                            return
+                            return nil
                         }
                         try await repoint(standby, to: target)
+                        return standby
                     }
+                    return pointed ?? nil
                 }
             }
+            var pointed: [RegionName] = []
+            for await standby in group { if let standby { pointed.append(standby) } }
+            return pointed
         }
     }
 
