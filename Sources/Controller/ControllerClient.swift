@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Etcd
 import Failover
 import Foundation
 import NIOCore
@@ -116,7 +117,7 @@ public struct ControllerClient: Sendable {
                 }
                 let response: HTTPClientResponse
                 do {
-                    response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                    response = try await HTTPClient.failingFast.execute(request, timeout: .seconds(30))
                 } catch {
                     lastProblem = "the control plane at \(url) does not answer (\(error)); is it running?"
                     continue

@@ -408,7 +408,7 @@ public actor ControllerReplica {
         guard let body = try? JSONEncoder().encode(report) else { return }
         request.body = .bytes(ByteBuffer(data: body))
         do {
-            let response = try await HTTPClient.shared.execute(
+            let response = try await HTTPClient.failingFast.execute(
                 request, timeout: .milliseconds(timeout.wholeMilliseconds))
             _ = try await response.body.collect(upTo: 64 * 1024)
         } catch {

@@ -144,7 +144,7 @@ public enum ControllerServer {
         }
         let answer: HTTPClientResponse
         do {
-            answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
+            answer = try await HTTPClient.failingFast.execute(forwarded, timeout: .seconds(30))
         } catch {
             throw Problem(.serviceUnavailable, "leader-unreachable", "the leader (\(url)) does not answer; retry")
         }

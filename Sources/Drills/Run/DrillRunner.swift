@@ -149,7 +149,9 @@ public struct DrillRunner: Sendable {
         let standby = state.regions.map(\.name).first { $0 != primary }!
         var workloadConfiguration = WorkloadConfiguration(baseURL: edge.url)
         workloadConfiguration.rate = options.rate
-        workloadConfiguration.duration = options.duration
+        // leader-region-crash first makes the primary's replica lead (about 20 s of kills and restarts at the
+        // fault point): the workload runs that much longer, so the time after the fault is the usual 70 %.
+        workloadConfiguration.duration = options.duration + (scenario == .leaderRegionCrash ? .seconds(25) : .zero)
         workloadConfiguration.runTag = scenario.rawValue.filter { $0.isLetter || $0.isNumber }
         let workload = try Workload(configuration: workloadConfiguration, logger: logger)
         let running = Task { try await workload.run() }
@@ -169,6 +171,11 @@ public struct DrillRunner: Sendable {
             if running.isCancelled { break }
         }
         try await Task.sleep(for: options.duration * 0.3)
+        if scenario == .leaderRegionCrash {
+            // The primary's replica is made the leader first (several seconds of kills and restarts): the fault
+            // time below is the crash's, not the start of this set-up.
+            try await moveLeader(to: primary, deployment: deployment, faults: faults, controller: controller)
+        }
         let before = try await controller.status()
         var lag: [String: Double] = [:]
         for region in before.regions { lag[region.name.rawValue] = region.lagSeconds ?? 0 }
@@ -281,7 +288,6 @@ public struct DrillRunner: Sendable {
             try await waitFor("controller-started", controller, after: sequence, limit: wait)
             return ("controller-crash", leader)
         case .leaderRegionCrash:
-            try await moveLeader(to: primary, deployment: deployment, faults: faults, controller: controller)
             try await faults.inject(.crash, into: primary)
             try await waitFor("failover-finished", controller, after: sequence, limit: wait)
             return ("crash", primary)

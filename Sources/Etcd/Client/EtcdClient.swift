@@ -30,7 +30,7 @@ public struct EtcdClient: Sendable {
     private let httpClient: HTTPClient
     private let preferred: PreferredEndpoint
 
-    public init(configuration: Configuration, httpClient: HTTPClient = .shared) throws(EtcdError) {
+    public init(configuration: Configuration, httpClient: HTTPClient = .failingFast) throws(EtcdError) {
         guard !configuration.endpoints.isEmpty else { throw EtcdError(.invalidArgument, "no etcd endpoints given") }
         for endpoint in configuration.endpoints {
             guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https", url.host != nil
