@@ -14,7 +14,9 @@
 #
 # What it checks: terraform fmt; init and validate; a Dockerfile sanity check;
 # terraform plan of the two-region and the three-region deployment against
-# moto, and that each plan holds the resources of every region.
+# moto, and that each plan holds the resources of every region: the portal,
+# the database (with its rds.global_db_rpo parameter group), and the control
+# plane (an etcd member, a controller replica, their security group rules).
 # It works on a temporary copy of deploy/aws and leaves nothing behind: no
 # files in the repository, no process (moto_server is stopped by its pid on
 # every exit path).
@@ -135,6 +137,8 @@ dockerfile_ok() {
         '^USER [1-9][0-9]*(:[0-9]+)?$' \
         '^EXPOSE 8080$' \
         '^HEALTHCHECK .*/health/live' \
+        'swift build -c release --product drctl --static-swift-stdlib' \
+        'cp "\$bin/customer-portal" "\$bin/drctl" \./' \
         '^ENTRYPOINT \["/app/customer-portal"\]' \
         '^CMD \["serve"\]'; do
         if ! grep -Eq "$pattern" "$f"; then
@@ -143,7 +147,7 @@ dockerfile_ok() {
         fi
     done
 }
-run "Dockerfile: multi-stage, non-root, EXPOSE 8080, HEALTHCHECK, customer-portal serve" dockerfile_ok
+run "Dockerfile: multi-stage, non-root, EXPOSE 8080, HEALTHCHECK, customer-portal serve, drctl in the image" dockerfile_ok
 
 if ((failed > 0)); then
     echo "check.sh: skipping the plans, the configuration does not validate" >&2
@@ -197,6 +201,7 @@ route53_zone_id         = "Z0000000000000OFFLINE"
 domain_name             = "portal.example.test"
 accelerator_domain_name = "edge.portal.example.test"
 alarm_email             = "oncall@example.test"
+operator_cidrs          = ["192.0.2.0/24"]
 EOF
 export TF_VAR_db_master_password="offline-check-not-a-real-password"
 
@@ -229,8 +234,8 @@ def count(resource_type):
 n = len(regions)
 expected = {
     "aws_rds_global_cluster": 1,
-    "aws_secretsmanager_secret": 3,
-    "aws_ecs_task_definition": 2 * n,
+    "aws_secretsmanager_secret": 5,
+    "aws_ecs_task_definition": 3 * n,  # portal, admin, controller
     "aws_globalaccelerator_accelerator": 1,
     "aws_globalaccelerator_listener": 1,
     "aws_globalaccelerator_endpoint_group": n,
@@ -239,9 +244,15 @@ expected = {
     "aws_vpc": n,
     "aws_subnet": 6 * n,
     "aws_nat_gateway": 3 * n,
-    "aws_lb": n,
-    "aws_lb_listener": 2 * n,
-    "aws_ecs_service": n,
+    "aws_lb": 2 * n,  # ALB, controller NLB
+    "aws_lb_listener": 3 * n,
+    "aws_lb_target_group": 2 * n,
+    "aws_ecs_service": 2 * n,  # portal, controller
+    "aws_security_group": 6 * n,  # alb, tasks, aurora, etcd, controller, controller NLB
+    "aws_instance": n,  # etcd members
+    "aws_ebs_volume": n,
+    "aws_volume_attachment": n,
+    "aws_rds_cluster_parameter_group": n,
     "aws_appautoscaling_policy": n,
     "aws_rds_cluster": n,
     "aws_vpc_peering_connection": n * (n - 1) // 2,
@@ -279,9 +290,105 @@ for address in reads:
 EOF
 }
 
+# control_plane NAME REGIONS: on the plan of plan_variant NAME, every region
+# has its etcd member (fixed address, the whole cluster in its start-up), its
+# controller service of one replica with every etcd endpoint, the security
+# group rules that close etcd and the controller API to anyone else, and the
+# rds.global_db_rpo parameter group on its Aurora cluster.
+control_plane() {
+    local name="$1" regions="$2"
+    [[ -s "$work/$name.json" ]] || { echo "no plan of $name (its plan step failed)"; return 1; }
+    python3 - "$work/$name.json" "$regions" <<'EOF'
+import base64, json, sys
+plan = json.load(open(sys.argv[1]))
+regions = sys.argv[2].split(",")
+n = len(regions)
+creates = [c for c in plan.get("resource_changes", []) if c["change"]["actions"] == ["create"]]
+
+# The control plane and the parameter group, region by region.
+def in_region(region, resource_type, name=None):
+    module = "module.%s" % region.replace("-", "_")  # module.ap_southeast_2[0] has count
+    return [c for c in creates if c["type"] == resource_type and c.get("module_address", "").split("[")[0] == module
+            and (name is None or c["name"] == name)]
+
+def rules(region, name):
+    return [c["change"]["after"] for c in in_region(region, "aws_vpc_security_group_ingress_rule", name)] + \
+           [c["change"]["after"] for c in in_region(region, "aws_vpc_security_group_egress_rule", name)]
+
+# (output_changes, not planned_values: the output is partly known at plan
+# time, the NLB names are not, and only output_changes keeps the known part.)
+control = plan.get("output_changes", {}).get("control_plane", {}).get("after") or {}
+cluster_members = control.get("etcd_initial_cluster", "").split(",")
+endpoints = control.get("etcd_client_endpoints", [])
+if sorted(m.split("=")[0] for m in cluster_members) != sorted(regions) or len(endpoints) != n:
+    sys.exit("etcd cluster is not one member per region: %s, %s" % (cluster_members, endpoints))
+member_ips = {m.split("=")[0]: m.split("//")[1].split(":")[0] for m in cluster_members}
+for region in regions:
+    others = sorted(ip for r, ip in member_ips.items() if r != region)
+    etcd = in_region(region, "aws_instance", "etcd")
+    if len(etcd) != 1 or etcd[0]["change"]["after"]["private_ip"] != member_ips[region]:
+        sys.exit("%s: no etcd member at its fixed address %s" % (region, member_ips[region]))
+    user_data = base64.b64decode(etcd[0]["change"]["after"].get("user_data_base64") or "").decode()
+    for flag in ("--initial-cluster " + ",".join(cluster_members), "--name " + region, ":v3.4.",
+                 "--heartbeat-interval 250 ", "--election-timeout 2500 ",
+                 "--listen-peer-urls http://%s:2380" % member_ips[region]):
+        if flag not in user_data:
+            sys.exit("%s: etcd member's start-up lacks %r" % (region, flag))
+
+    services = {c["name"]: c["change"]["after"] for c in in_region(region, "aws_ecs_service")}
+    if services.get("controller", {}).get("desired_count") != 1:
+        sys.exit("%s: no controller service with one replica: %s" % (region, sorted(services)))
+    command = control.get("regions", {}).get(region, {}).get("controller_command") or []
+    if command[:3] != ["controller", "--region", region] or \
+            "--etcd-endpoints" not in command or command[command.index("--etcd-endpoints") + 1] != ",".join(endpoints):
+        sys.exit("%s: controller command is not drctl controller --region %s with every etcd endpoint: %s" % (region, region, command))
+    if any(word in " ".join(w for w in command if w).lower() for word in ("token", "secret", "private")):
+        sys.exit("%s: the controller command names a secret: %s" % (region, command))
+
+    # etcd: clients 2379 from the replica and the portals (here: by group;
+    # other regions: by their private subnets), peers 2380 only from the
+    # other members' /32; nothing else reaches etcd.
+    etcd_in = [c["change"]["after"] for c in in_region(region, "aws_vpc_security_group_ingress_rule")
+               if c["name"].startswith("etcd_")]
+    if sorted((r["from_port"], r.get("cidr_ipv4")) for r in etcd_in if r["from_port"] == 2380) != \
+            sorted((2380, ip + "/32") for ip in others):
+        sys.exit("%s: etcd peer port is not limited to the other members %s" % (region, others))
+    if len(rules(region, "etcd_client_from_controller")) != 1 or len(rules(region, "etcd_client_from_tasks")) != 1:
+        sys.exit("%s: etcd client port lacks the controller or the portal rule" % region)
+    if any(r["from_port"] not in (2379, 2380) or r["to_port"] != r["from_port"] for r in etcd_in) or \
+            any(r.get("cidr_ipv4") == "0.0.0.0/0" for r in etcd_in):
+        sys.exit("%s: etcd admits more than 2379 and 2380 from its clients and members" % region)
+    # The controller API: from the NLB only; the NLB from the portals, the
+    # replicas and operator_cidrs, never from anywhere.
+    if len(rules(region, "controller_from_lb")) != 1 or len(rules(region, "controller_lb_from_tasks")) != 1:
+        sys.exit("%s: the controller API is not reached through its NLB by the portals" % region)
+    lb_in = [c["change"]["after"] for c in in_region(region, "aws_vpc_security_group_ingress_rule")
+             if c["name"].startswith("controller")]
+    if sorted(r["cidr_ipv4"] for r in rules(region, "controller_lb_from_operators")) != ["192.0.2.0/24"] or \
+            any(r.get("cidr_ipv4") == "0.0.0.0/0" for r in lb_in):
+        sys.exit("%s: controller API is open beyond operator_cidrs" % region)
+
+    groups = in_region(region, "aws_rds_cluster_parameter_group")
+    parameters = {p["name"]: p for g in groups for p in g["change"]["after"].get("parameter", [])}
+    if len(groups) != 1 or parameters.get("rds.global_db_rpo", {}).get("value") != "20" or \
+            not groups[0]["change"]["after"]["family"].startswith("aurora-postgresql"):
+        sys.exit("%s: no aurora-postgresql parameter group with rds.global_db_rpo = 20" % region)
+    cluster = in_region(region, "aws_rds_cluster")[0]["change"]["after"]
+    if cluster.get("db_cluster_parameter_group_name") != groups[0]["change"]["after"]["name"]:
+        sys.exit("%s: the Aurora cluster does not use the rds.global_db_rpo parameter group" % region)
+    print("summary:   %s: etcd member %s, controller service (1 task), %d etcd peer rule(s), rds.global_db_rpo = 20"
+          % (region, member_ips[region], len(others)))
+
+EOF
+}
+
 run "terraform plan against moto: us-east-1 + eu-west-1" \
     plan_variant two-regions "us-east-1,eu-west-1"
 run "terraform plan against moto: us-east-1 + eu-west-1 + ap-southeast-2" \
     plan_variant three-regions "us-east-1,eu-west-1,ap-southeast-2" -var enable_ap_southeast_2=true
+run "control plane and rds.global_db_rpo in the plan: us-east-1 + eu-west-1" \
+    control_plane two-regions "us-east-1,eu-west-1"
+run "control plane and rds.global_db_rpo in the plan: us-east-1 + eu-west-1 + ap-southeast-2" \
+    control_plane three-regions "us-east-1,eu-west-1,ap-southeast-2"
 
 finish

@@ -9,7 +9,8 @@ locals {
   # secrets stay here and are read from their replicas in every region.
   home_region = "us-east-1"
 
-  regions = concat(["us-east-1", "eu-west-1"], var.enable_ap_southeast_2 ? ["ap-southeast-2"] : [])
+  optional_regions = var.enable_ap_southeast_2 ? ["ap-southeast-2"] : []
+  regions          = concat(["us-east-1", "eu-west-1"], local.optional_regions)
 
   # Two /24 public and three /20 private subnets per /16 VPC.
   subnets = {
@@ -36,6 +37,37 @@ locals {
   database_secret_arns = {
     for region in local.regions : region => replace(aws_secretsmanager_secret.database.arn, ":${local.home_region}:", ":${region}:")
   }
+  control_token_secret_arns = {
+    for region in local.regions : region => replace(aws_secretsmanager_secret.control_token.arn, ":${local.home_region}:", ":${region}:")
+  }
+  lease_signing_key_secret_arns = {
+    for region in local.regions : region => replace(aws_secretsmanager_secret.lease_signing_key.arn, ":${local.home_region}:", ":${region}:")
+  }
+
+  # The control plane's etcd cluster: one member per region at a fixed private
+  # address (host 10 of the region's first private subnet), so that the
+  # initial-cluster string and every client's endpoint list are known before
+  # anything exists, and a replaced instance comes back at the same address.
+  etcd_private_ips = { for region in local.regions : region => cidrhost(local.subnets[region].private[0], 10) }
+  etcd_initial_cluster = join(",", [
+    for region in local.regions : "${region}=http://${local.etcd_private_ips[region]}:2380"
+  ])
+  etcd_client_endpoints = [for region in local.regions : "http://${local.etcd_private_ips[region]}:2379"]
+  etcd_peer_ips = {
+    for region in local.regions : region => [for other in local.regions : local.etcd_private_ips[other] if other != region]
+  }
+
+  # Every region's controller replica (its internal NLB), for the replicas
+  # among themselves and for the portals' write-lease requests.
+  # (Built from the one output each, not from local.region_modules: a module's
+  # inputs may not depend on the whole module.)
+  controller_urls = merge(
+    {
+      "us-east-1" = "http://${module.us_east_1.controller_dns_name}:${var.controller_port}"
+      "eu-west-1" = "http://${module.eu_west_1.controller_dns_name}:${var.controller_port}"
+    },
+    { for region in local.optional_regions : region => "http://${module.ap_southeast_2[0].controller_dns_name}:${var.controller_port}" },
+  )
 
   # What DNS and the accelerator need of every deployed region.
   region_modules = merge(
@@ -122,6 +154,44 @@ resource "aws_secretsmanager_secret" "database" {
   }
 }
 
+# The control plane's bearer token: every control API call (lease, reports,
+# status, failover, ...) must carry it. Replicated like the signing keys; the
+# value is put by the operator (docs/AWS.md), never by Terraform.
+resource "aws_secretsmanager_secret" "control_token" {
+  provider = aws.us_east_1
+
+  name                    = "${var.name}/control-token"
+  description             = "CustomerPortal control-plane bearer token (controller replicas, portals, drctl)"
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  dynamic "replica" {
+    for_each = [for r in local.regions : r if r != local.home_region]
+
+    content {
+      region = replica.value
+    }
+  }
+}
+
+# The Ed25519 key that signs every write-lease answer (JSON: {"privateKey":
+# base64, "publicKey": base64}). The replicas get the private half, the portals
+# only the public half. Put by the operator, never by Terraform.
+resource "aws_secretsmanager_secret" "lease_signing_key" {
+  provider = aws.us_east_1
+
+  name                    = "${var.name}/lease-signing-key"
+  description             = "CustomerPortal write-lease Ed25519 signing key (privateKey for the controller replicas, publicKey for the portals)"
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  dynamic "replica" {
+    for_each = [for r in local.regions : r if r != local.home_region]
+
+    content {
+      region = replica.value
+    }
+  }
+}
+
 # The master credentials, for the one-off admin task (migrations, first
 # admin). The password is in the Terraform state anyway (the primary cluster
 # is created with it), so Terraform writes this secret's value itself.
@@ -182,9 +252,27 @@ module "us_east_1" {
   db_master_username        = var.db_master_username
   db_master_password        = var.db_master_password
 
-  signing_keys_secret_arn   = local.signing_keys_secret_arns["us-east-1"]
-  database_secret_arn       = local.database_secret_arns["us-east-1"]
-  database_admin_secret_arn = local.database_admin_secret_arns["us-east-1"]
+  signing_keys_secret_arn      = local.signing_keys_secret_arns["us-east-1"]
+  database_secret_arn          = local.database_secret_arns["us-east-1"]
+  database_admin_secret_arn    = local.database_admin_secret_arns["us-east-1"]
+  control_token_secret_arn     = local.control_token_secret_arns["us-east-1"]
+  lease_signing_key_secret_arn = local.lease_signing_key_secret_arns["us-east-1"]
+
+  etcd_private_ip            = local.etcd_private_ips["us-east-1"]
+  etcd_peer_ips              = local.etcd_peer_ips["us-east-1"]
+  etcd_initial_cluster       = local.etcd_initial_cluster
+  etcd_client_endpoints      = local.etcd_client_endpoints
+  etcd_image                 = var.etcd_image
+  etcd_instance_type         = var.etcd_instance_type
+  etcd_volume_size_gib       = var.etcd_volume_size_gib
+  etcd_heartbeat_interval_ms = var.etcd_heartbeat_interval_ms
+  etcd_election_timeout_ms   = var.etcd_election_timeout_ms
+  controller_port            = var.controller_port
+  controller_urls            = local.controller_urls
+  controller_task_cpu        = var.controller_task_cpu
+  controller_task_memory     = var.controller_task_memory
+  operator_cidrs             = var.operator_cidrs
+  db_global_rpo_seconds      = var.db_global_rpo_seconds
 
   name                           = var.name
   single_nat_gateway             = var.single_nat_gateway
@@ -233,9 +321,27 @@ module "eu_west_1" {
   database_app_username     = var.database_app_username
   db_master_username        = var.db_master_username
 
-  signing_keys_secret_arn   = local.signing_keys_secret_arns["eu-west-1"]
-  database_secret_arn       = local.database_secret_arns["eu-west-1"]
-  database_admin_secret_arn = local.database_admin_secret_arns["eu-west-1"]
+  signing_keys_secret_arn      = local.signing_keys_secret_arns["eu-west-1"]
+  database_secret_arn          = local.database_secret_arns["eu-west-1"]
+  database_admin_secret_arn    = local.database_admin_secret_arns["eu-west-1"]
+  control_token_secret_arn     = local.control_token_secret_arns["eu-west-1"]
+  lease_signing_key_secret_arn = local.lease_signing_key_secret_arns["eu-west-1"]
+
+  etcd_private_ip            = local.etcd_private_ips["eu-west-1"]
+  etcd_peer_ips              = local.etcd_peer_ips["eu-west-1"]
+  etcd_initial_cluster       = local.etcd_initial_cluster
+  etcd_client_endpoints      = local.etcd_client_endpoints
+  etcd_image                 = var.etcd_image
+  etcd_instance_type         = var.etcd_instance_type
+  etcd_volume_size_gib       = var.etcd_volume_size_gib
+  etcd_heartbeat_interval_ms = var.etcd_heartbeat_interval_ms
+  etcd_election_timeout_ms   = var.etcd_election_timeout_ms
+  controller_port            = var.controller_port
+  controller_urls            = local.controller_urls
+  controller_task_cpu        = var.controller_task_cpu
+  controller_task_memory     = var.controller_task_memory
+  operator_cidrs             = var.operator_cidrs
+  db_global_rpo_seconds      = var.db_global_rpo_seconds
 
   name                           = var.name
   single_nat_gateway             = var.single_nat_gateway
@@ -286,9 +392,27 @@ module "ap_southeast_2" {
   database_app_username     = var.database_app_username
   db_master_username        = var.db_master_username
 
-  signing_keys_secret_arn   = local.signing_keys_secret_arns["ap-southeast-2"]
-  database_secret_arn       = local.database_secret_arns["ap-southeast-2"]
-  database_admin_secret_arn = local.database_admin_secret_arns["ap-southeast-2"]
+  signing_keys_secret_arn      = local.signing_keys_secret_arns["ap-southeast-2"]
+  database_secret_arn          = local.database_secret_arns["ap-southeast-2"]
+  database_admin_secret_arn    = local.database_admin_secret_arns["ap-southeast-2"]
+  control_token_secret_arn     = local.control_token_secret_arns["ap-southeast-2"]
+  lease_signing_key_secret_arn = local.lease_signing_key_secret_arns["ap-southeast-2"]
+
+  etcd_private_ip            = local.etcd_private_ips["ap-southeast-2"]
+  etcd_peer_ips              = local.etcd_peer_ips["ap-southeast-2"]
+  etcd_initial_cluster       = local.etcd_initial_cluster
+  etcd_client_endpoints      = local.etcd_client_endpoints
+  etcd_image                 = var.etcd_image
+  etcd_instance_type         = var.etcd_instance_type
+  etcd_volume_size_gib       = var.etcd_volume_size_gib
+  etcd_heartbeat_interval_ms = var.etcd_heartbeat_interval_ms
+  etcd_election_timeout_ms   = var.etcd_election_timeout_ms
+  controller_port            = var.controller_port
+  controller_urls            = local.controller_urls
+  controller_task_cpu        = var.controller_task_cpu
+  controller_task_memory     = var.controller_task_memory
+  operator_cidrs             = var.operator_cidrs
+  db_global_rpo_seconds      = var.db_global_rpo_seconds
 
   name                           = var.name
   single_nat_gateway             = var.single_nat_gateway

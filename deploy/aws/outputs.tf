@@ -109,3 +109,35 @@ output "database_secret_arns" {
   description = "ARN of the database-credentials secret in each region."
   value       = local.database_secret_arns
 }
+
+output "control_plane" {
+  description = "Per region: the controller replica (NLB URL, ECS service, command line) and the etcd member (instance, client URL); and the etcd cluster as a whole. drctl and the runbook use the URLs; the token is in the control-token secret."
+  value = {
+    etcd_initial_cluster  = local.etcd_initial_cluster
+    etcd_client_endpoints = local.etcd_client_endpoints
+    regions = {
+      for region, m in local.region_modules : region => {
+        controller_url     = local.controller_urls[region]
+        controller_service = m.controller_service_name
+        controller_command = m.controller_command
+        etcd_instance_id   = m.etcd_instance_id
+        etcd_client_url    = m.etcd_client_url
+      }
+    }
+  }
+}
+
+output "control_token_secret_arns" {
+  description = "ARN of the control-token secret in each region."
+  value       = local.control_token_secret_arns
+}
+
+output "lease_signing_key_secret_arns" {
+  description = "ARN of the write-lease signing-key secret in each region."
+  value       = local.lease_signing_key_secret_arns
+}
+
+output "db_cluster_parameter_group_names" {
+  description = "Cluster parameter group (rds.global_db_rpo) of each region's Aurora cluster."
+  value       = { for region, m in local.region_modules : region => m.db_cluster_parameter_group_name }
+}

@@ -39,6 +39,7 @@ provider "aws" {
       rds               = endpoints.value
       route53           = endpoints.value
       secretsmanager    = endpoints.value
+      ssm               = endpoints.value
       sns               = endpoints.value
       sts               = endpoints.value
     }
@@ -73,6 +74,7 @@ provider "aws" {
       rds               = endpoints.value
       route53           = endpoints.value
       secretsmanager    = endpoints.value
+      ssm               = endpoints.value
       sns               = endpoints.value
       sts               = endpoints.value
     }
@@ -107,6 +109,7 @@ provider "aws" {
       rds               = endpoints.value
       route53           = endpoints.value
       secretsmanager    = endpoints.value
+      ssm               = endpoints.value
       sns               = endpoints.value
       sts               = endpoints.value
     }
@@ -142,6 +145,7 @@ provider "aws" {
       rds               = endpoints.value
       route53           = endpoints.value
       secretsmanager    = endpoints.value
+      ssm               = endpoints.value
       sns               = endpoints.value
       sts               = endpoints.value
     }

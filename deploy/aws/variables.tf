@@ -296,3 +296,92 @@ variable "login_failure_threshold" {
   type        = number
   default     = 200
 }
+
+# ---------------------------------------------------------------- control plane
+
+variable "operator_cidrs" {
+  description = "CIDR blocks (VPN, bastion or CI networks) from which operators may call the controller replicas' API (drctl status, failover, ...). The internal NLBs are reachable only through the VPCs, their peerings and whatever you connect to them. Empty: only the portals and the replicas reach it."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.operator_cidrs : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    error_message = "operator_cidrs must be IPv4 CIDR blocks, and not 0.0.0.0/0."
+  }
+}
+
+variable "controller_port" {
+  description = "Port of the controller replicas' API (lease, reports, status, failover), inside the task and on each region's internal NLB."
+  type        = number
+  default     = 8090
+}
+
+variable "controller_task_cpu" {
+  description = "CPU units of a controller replica's Fargate task (256 = 0.25 vCPU)."
+  type        = number
+  default     = 512
+}
+
+variable "controller_task_memory" {
+  description = "Memory of a controller replica's Fargate task in MiB."
+  type        = number
+  default     = 1024
+}
+
+variable "etcd_image" {
+  description = "etcd 3.4 container image each region's member runs (the replicas use etcd's v3 JSON gateway as it is in 3.4). Pin a tag or digest; mirror it to your own ECR for production."
+  type        = string
+  default     = "gcr.io/etcd-development/etcd:v3.4.33"
+
+  validation {
+    condition     = can(regex(":v3\\.4\\.[0-9]+$|@sha256:[0-9a-f]{64}$", var.etcd_image))
+    error_message = "etcd_image must be an etcd 3.4 image pinned by tag (…:v3.4.N) or by digest (…@sha256:…)."
+  }
+}
+
+variable "etcd_instance_type" {
+  description = "EC2 instance type of each region's etcd member (x86_64)."
+  type        = string
+  default     = "t3.medium"
+}
+
+variable "etcd_volume_size_gib" {
+  description = "Size of each etcd member's encrypted gp3 data volume in GiB (etcd's default backend quota is 2 GiB)."
+  type        = number
+  default     = 20
+}
+
+variable "etcd_heartbeat_interval_ms" {
+  description = "etcd --heartbeat-interval in milliseconds. etcd's tuning guide: about the longest round trip between members. The default covers eu-west-1 <-> ap-southeast-2 (about 250 ms); with two regions (us-east-1 <-> eu-west-1, about 75 ms) 100 is enough."
+  type        = number
+  default     = 250
+
+  validation {
+    condition     = var.etcd_heartbeat_interval_ms >= 10 && var.etcd_heartbeat_interval_ms <= 5000
+    error_message = "etcd_heartbeat_interval_ms must be between 10 and 5000."
+  }
+}
+
+variable "etcd_election_timeout_ms" {
+  description = "etcd --election-timeout in milliseconds: about 10 x etcd_heartbeat_interval_ms (etcd's tuning guide; etcd itself refuses less than 5 x and more than 50000). etcd's shortest lease is 1.5 x this, so it also bounds how fast a dead replica's session ends."
+  type        = number
+  default     = 2500
+
+  validation {
+    # The ratio to the heartbeat is checked by the etcd instance's precondition
+    # (a validation may refer to its own variable only in Terraform < 1.9).
+    condition     = var.etcd_election_timeout_ms >= 50 && var.etcd_election_timeout_ms <= 50000
+    error_message = "etcd_election_timeout_ms must be between 50 and 50000."
+  }
+}
+
+variable "db_global_rpo_seconds" {
+  description = "Aurora PostgreSQL rds.global_db_rpo, in seconds: when every secondary lags more than this, the primary holds commits until one catches up. It bounds what an unplanned failover can lose, at the price of stalled writes when replication stalls. Aurora accepts 20 to 2147483647."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.db_global_rpo_seconds >= 20 && var.db_global_rpo_seconds <= 2147483647 && floor(var.db_global_rpo_seconds) == var.db_global_rpo_seconds
+    error_message = "db_global_rpo_seconds must be a whole number of seconds from 20 to 2147483647 (Aurora's range for rds.global_db_rpo)."
+  }
+}

@@ -24,6 +24,33 @@ resource "aws_db_subnet_group" "this" {
   tags = local.tags
 }
 
+# rds.global_db_rpo bounds how far the secondaries may fall behind: when every
+# secondary lags more than this, the primary holds commits until one catches
+# up. Aurora applies it on the primary only; every member gets it so that it
+# holds after a switchover or failover moves the primary.
+resource "aws_rds_cluster_parameter_group" "this" {
+  name        = "${local.prefix}-aurora-pg${local.engine_major}"
+  family      = "aurora-postgresql${local.engine_major}"
+  description = "CustomerPortal Aurora PostgreSQL global database member in ${var.region}"
+
+  parameter {
+    name         = "rds.global_db_rpo"
+    value        = tostring(var.db_global_rpo_seconds)
+    apply_method = "immediate"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+
+    precondition {
+      condition     = var.db_global_rpo_seconds >= 20 && var.db_global_rpo_seconds <= 2147483647
+      error_message = "db_global_rpo_seconds must be from 20 to 2147483647 (Aurora's range for rds.global_db_rpo)."
+    }
+  }
+
+  tags = local.tags
+}
+
 resource "aws_rds_cluster" "this" {
   cluster_identifier        = local.prefix
   engine                    = "aurora-postgresql"
@@ -35,9 +62,10 @@ resource "aws_rds_cluster" "this" {
   master_username = local.is_primary ? var.db_master_username : null
   master_password = local.is_primary ? var.db_master_password : null
 
-  db_subnet_group_name   = aws_db_subnet_group.this.name
-  vpc_security_group_ids = [aws_security_group.database.id]
-  port                   = 5432
+  db_subnet_group_name            = aws_db_subnet_group.this.name
+  db_cluster_parameter_group_name = aws_rds_cluster_parameter_group.this.name
+  vpc_security_group_ids          = [aws_security_group.database.id]
+  port                            = 5432
 
   # Encrypted global databases need a key in every member's own region.
   storage_encrypted = true

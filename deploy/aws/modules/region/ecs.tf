@@ -79,14 +79,20 @@ resource "aws_ecs_task_definition" "portal" {
         { containerPort = var.container_port, protocol = "tcp" }
       ]
 
+      # The write lease: the primary region's portals write only while a
+      # replica grants it (own region's replica first), with the control
+      # token, and accept only answers signed with the lease key.
       environment = concat(local.common_environment, [
         { name = "PORTAL_DATABASE_URL", value = local.reader_url },
         { name = "PORTAL_WRITER_DATABASE_URL", value = local.writer_url },
+        { name = "PORTAL_WRITE_LEASE_URL", value = join(",", local.controller_lease_urls) },
       ])
 
       secrets = [
         { name = "PORTAL_SIGNING_KEYS", valueFrom = var.signing_keys_secret_arn },
         { name = "PORTAL_DATABASE_PASSWORD", valueFrom = "${var.database_secret_arn}:password::" },
+        { name = "PORTAL_WRITE_LEASE_TOKEN", valueFrom = var.control_token_secret_arn },
+        { name = "PORTAL_WRITE_LEASE_PUBLIC_KEY", valueFrom = "${var.lease_signing_key_secret_arn}:publicKey::" },
       ]
 
       # Same probe as the image's HEALTHCHECK; ECS ignores Docker's.

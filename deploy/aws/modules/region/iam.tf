@@ -33,9 +33,12 @@ resource "aws_iam_role_policy_attachment" "execution_managed" {
 # master credentials.
 data "aws_iam_policy_document" "execution_secrets" {
   statement {
-    sid       = "ReadPortalSecrets"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.signing_keys_secret_arn, var.database_secret_arn, var.database_admin_secret_arn]
+    sid     = "ReadPortalSecrets"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      var.signing_keys_secret_arn, var.database_secret_arn, var.database_admin_secret_arn,
+      var.control_token_secret_arn, var.lease_signing_key_secret_arn,
+    ]
   }
 }
 
@@ -77,4 +80,54 @@ resource "aws_iam_role_policy" "task" {
   name   = "customer-portal"
   role   = aws_iam_role.task.id
   policy = data.aws_iam_policy_document.task.json
+}
+
+# What the controller replica runs as: the calls of the AWS providers
+# (Sources/AWS: Aurora global database, Global Accelerator dials, Route 53
+# health checks, CloudWatch lag and alarms). The global cluster and the
+# accelerator are named in the ARNs where the API allows it.
+resource "aws_iam_role" "controller" {
+  name               = "${local.prefix}-controller"
+  description        = "Role the CustomerPortal control-plane replica runs as in ${var.region}"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+
+  tags = local.tags
+}
+
+data "aws_iam_policy_document" "controller" {
+  statement {
+    sid       = "ReadGlobalDatabase"
+    actions   = ["rds:DescribeGlobalClusters", "rds:DescribeDBClusters"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "MoveGlobalDatabasePrimary"
+    actions = ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"]
+    resources = [
+      "arn:${data.aws_partition.current.partition}:rds::*:global-cluster:${var.global_cluster_identifier}",
+      "arn:${data.aws_partition.current.partition}:rds:*:*:cluster:${var.name}-*",
+    ]
+  }
+
+  statement {
+    sid = "TrafficDials"
+    actions = [
+      "globalaccelerator:DescribeEndpointGroup", "globalaccelerator:ListEndpointGroups",
+      "globalaccelerator:UpdateEndpointGroup",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "HealthChecksAndMetrics"
+    actions   = ["route53:GetHealthCheckStatus", "route53:ListHealthChecks", "cloudwatch:GetMetricStatistics", "cloudwatch:DescribeAlarms"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "controller" {
+  name   = "customer-portal-controller"
+  role   = aws_iam_role.controller.id
+  policy = data.aws_iam_policy_document.controller.json
 }

@@ -19,8 +19,9 @@ data "aws_availability_zones" "available" {
 locals {
   azs = length(var.availability_zones) > 0 ? var.availability_zones : slice(data.aws_availability_zones.available[0].names, 0, 3)
 
-  prefix     = "${var.name}-${var.region}"
-  is_primary = var.database_role == "primary"
+  prefix       = "${var.name}-${var.region}"
+  engine_major = split(".", var.engine_version)[0]
+  is_primary   = var.database_role == "primary"
 
   tags = merge(var.tags, {
     Service = var.name

@@ -102,3 +102,33 @@ output "log_group_name" {
   description = "CloudWatch log group of the portal containers."
   value       = aws_cloudwatch_log_group.portal.name
 }
+
+output "controller_dns_name" {
+  description = "DNS name of the internal NLB in front of this region's controller replica (resolves to private addresses)."
+  value       = aws_lb.controller.dns_name
+}
+
+output "controller_service_name" {
+  description = "Name of the controller replica's ECS service."
+  value       = aws_ecs_service.controller.name
+}
+
+output "controller_command" {
+  description = "The replica's command line (drctl controller ...); no secret is in it."
+  value       = local.controller_command
+}
+
+output "etcd_instance_id" {
+  description = "EC2 instance of this region's etcd member (Session Manager target)."
+  value       = aws_instance.etcd.id
+}
+
+output "etcd_client_url" {
+  description = "Client URL of this region's etcd member."
+  value       = "http://${var.etcd_private_ip}:2379"
+}
+
+output "db_cluster_parameter_group_name" {
+  description = "The cluster parameter group with rds.global_db_rpo."
+  value       = aws_rds_cluster_parameter_group.this.name
+}

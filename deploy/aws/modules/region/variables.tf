@@ -307,3 +307,97 @@ variable "login_failure_threshold" {
   type        = number
   default     = 200
 }
+
+# ---------------------------------------------------------------- control plane
+
+variable "control_token_secret_arn" {
+  description = "ARN of this region's copy of the secret with the control plane's bearer token. The controller replica gets it as DRCTL_CONTROL_TOKEN, the portals as PORTAL_WRITE_LEASE_TOKEN."
+  type        = string
+}
+
+variable "lease_signing_key_secret_arn" {
+  description = "ARN of this region's copy of the secret with the write-lease Ed25519 key (JSON with \"privateKey\" and \"publicKey\", base64). The replica gets privateKey, the portals only publicKey."
+  type        = string
+}
+
+variable "etcd_private_ip" {
+  description = "Fixed private address of this region's etcd member, inside the first private subnet."
+  type        = string
+}
+
+variable "etcd_peer_ips" {
+  description = "Private addresses of the other regions' etcd members: the only sources admitted on the peer port 2380."
+  type        = list(string)
+}
+
+variable "etcd_initial_cluster" {
+  description = "etcd --initial-cluster of the whole cluster (REGION=http://IP:2380 for every region); used only when a member starts on an empty data volume."
+  type        = string
+}
+
+variable "etcd_client_endpoints" {
+  description = "Client URLs (http://IP:2379) of every region's etcd member, this region's included; passed to the controller replica."
+  type        = list(string)
+}
+
+variable "etcd_image" {
+  description = "etcd 3.4 container image the member runs."
+  type        = string
+}
+
+variable "etcd_instance_type" {
+  description = "EC2 instance type of the etcd member (x86_64)."
+  type        = string
+  default     = "t3.medium"
+}
+
+variable "etcd_volume_size_gib" {
+  description = "Size of the etcd member's gp3 data volume in GiB."
+  type        = number
+  default     = 20
+}
+
+variable "etcd_heartbeat_interval_ms" {
+  description = "etcd --heartbeat-interval (ms): about the longest round trip between members."
+  type        = number
+}
+
+variable "etcd_election_timeout_ms" {
+  description = "etcd --election-timeout (ms): about 10 x the heartbeat, at least 5 x."
+  type        = number
+}
+
+variable "controller_port" {
+  description = "Port of the controller replica's API in the task and on the internal NLB."
+  type        = number
+  default     = 8090
+}
+
+variable "controller_urls" {
+  description = "Every region's controller replica URL (http://NLB:PORT) by region, this region's included: the replica's peers, and the portals' write-lease URLs (own region first)."
+  type        = map(string)
+}
+
+variable "controller_task_cpu" {
+  description = "CPU units of the controller replica's Fargate task."
+  type        = number
+  default     = 512
+}
+
+variable "controller_task_memory" {
+  description = "Memory of the controller replica's Fargate task in MiB."
+  type        = number
+  default     = 1024
+}
+
+variable "operator_cidrs" {
+  description = "CIDR blocks from which operators may call the controller API through the internal NLB."
+  type        = list(string)
+  default     = []
+}
+
+variable "db_global_rpo_seconds" {
+  description = "rds.global_db_rpo of this region's Aurora cluster (20 to 2147483647 seconds)."
+  type        = number
+  default     = 20
+}
