@@ -192,7 +192,9 @@ extension Controller {
         // The old primary's database is told to refuse writes, best effort and off the wait: fencing an
         // unreachable database takes its whole timeout, and a crashed one needs none.
         Task { [actions, settings] in
-            guard (try? await withTimeout(settings.probeTimeout * 2, { try await actions.fenceDatabase(from) })) != nil
+            // Like every action, only while the term provably leads (this task is not the executor's child).
+            guard (try? await self.confirmLeadership()) != nil,
+                (try? await withTimeout(settings.probeTimeout * 2, { try await actions.fenceDatabase(from) })) != nil
             else { return }
             self.record(
                 "database-fenced", "\(from)'s database refuses writes", region: from, operation: fenced, step: .fence)
@@ -239,7 +241,8 @@ extension Controller {
             known.count == regions.count
             ? Dictionary(uniqueKeysWithValues: known) : await probeDatabases(regions)
         let left = bound - started.duration(to: .now)
-        guard let (likely, _) = try? candidate(among: standbys, excluded: excluded, for: operation), left > .zero
+        guard let (likely, _) = try? candidate(among: standbys, excluded: excluded, for: operation), left > .zero,
+            !Task.isCancelled, (try? await confirmLeadership()) != nil
         else { return nil }
         await prepare(likely, within: left, of: operation, step: .fence, while: "\(operation.from) is fenced")
         return likely

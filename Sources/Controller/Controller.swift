@@ -195,6 +195,7 @@ public actor Controller {
         deposed = true
         logger.warning("term \(term) ends: \(reason)")
         executor?.cancel()
+        preparation?.task.cancel()
     }
 
     /// Ends this term's work (the replica lost the election key, or is shutting down).
