@@ -213,8 +213,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "FailoverTests", dependencies: ["Failover"], swiftSettings: swiftSettings),
+        .target(
+            name: "EtcdTestSupport", dependencies: ["Etcd", "LocalPostgres"], path: "Tests/EtcdTestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(
-            name: "EtcdTests", dependencies: ["Etcd", "LocalPostgres", "Controller", "Failover"],
+            name: "EtcdTests", dependencies: ["Etcd", "EtcdTestSupport", "LocalPostgres"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControllerTests", dependencies: ["Controller", "Etcd", "EtcdTestSupport", "Failover"],
             swiftSettings: swiftSettings),
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(

@@ -125,14 +125,20 @@ public struct ControlStore: Sendable {
     }
 
     /// The state, created from `initial` by the first leader ever (never overwritten by a later one).
+    /// One transaction (a round trip to the etcd majority): the existing state comes back in its failure branch.
+    /// That branch also runs when `term` no longer leads; the state read then is still the real one, and the
+    /// leader's first fenced write finds out.
     public func stateOrCreate(_ initial: ControllerState, term: Int64) async throws -> ControllerState {
         let result = try await etcd.txn(
             EtcdTransaction(
                 compare: [fence(term), .absent(stateKey)],
-                success: [.put(key: stateKey, value: try Self.encoder().encode(initial))]))
+                success: [.put(key: stateKey, value: try Self.encoder().encode(initial))],
+                failure: [.get(.key(stateKey))]))
         if result.succeeded { return initial }
-        guard let existing = try await state() else { throw Deposed(term: term) }
-        return existing
+        guard case .get(let range)? = result.responses.first, let existing = range.keyValues.first else {
+            throw Deposed(term: term)
+        }
+        return try Self.decoder().decode(ControllerState.self, from: existing.value)
     }
 
     // MARK: Lease grants

@@ -20,7 +20,7 @@ extension Controller {
         detectors[observation.vantage, default: [:]][observation.region] = detector
         if changed {
             record(
-                "vantage-verdict", "\(observation.vantage) sees \(observation.region) \(detector.verdict.rawValue)",
+                .vantageVerdict, "\(observation.vantage) sees \(observation.region) \(detector.verdict.rawValue)",
                 region: observation.region, details: ["vantage": observation.vantage])
         }
     }
@@ -53,10 +53,10 @@ extension Controller {
         // region must not fail the primary over).
         let isolated = RegionAssessment.isolated(fresh)
         for vantage in isolated.subtracting(isolatedVantagePoints).sorted() {
-            record("vantage-isolated", "\(vantage) sees every region it probes down: its votes are set aside")
+            record(.vantageIsolated, "\(vantage) sees every region it probes down: its votes are set aside")
         }
         for vantage in isolatedVantagePoints.subtracting(isolated).sorted() {
-            record("vantage-rejoined", "\(vantage) sees a region up again: its votes count")
+            record(.vantageRejoined, "\(vantage) sees a region up again: its votes count")
         }
         isolatedVantagePoints = isolated
         for region in state.regions {
@@ -72,9 +72,8 @@ extension Controller {
             assessments[region] = assessment
             healthyRounds[region] = assessment.condition == .healthy ? (healthyRounds[region] ?? 0) + 1 : 0
             if previous != assessment.condition {
-                let kind = assessment.condition.isDown ? "region-down" : "region-\(assessment.condition.rawValue)"
                 record(
-                    kind,
+                    .region(assessment.condition),
                     "\(region) is \(assessment.condition.rawValue) by quorum \(assessment.quorum)/"
                         + "\(assessment.vantagePoints): \(assessment.votesText)", region: region)
             }

@@ -36,6 +36,8 @@ public actor Controller {
     /// Told of every state this term saved: (state, revision, when the write was sent).
     let saved: @Sendable (ControllerState, Int64, ContinuousClock.Instant) async -> Void
     var executor: Task<Void, Never>?
+    /// The plan of the operation in progress (`state.operation` as it runs).
+    var execution: FailoverExecution?
 
     public internal(set) var state: ControllerState
     var sequence: Int
@@ -58,7 +60,7 @@ public actor Controller {
     /// The likely target being made ready while a failover's fence runs (`prepareLikelyTarget`).
     var preparation: (operation: String, task: Task<RegionName?, Never>)?
     var lastLeaseRequest: ContinuousClock.Instant?
-    var noSynchronousStandbySince: ContinuousClock.Instant?
+    var synchronousStandby: SynchronousStandbyWatch
     var executing = false
     var lastNeedsOperator: String?
     var rounds = 0
@@ -71,7 +73,7 @@ public actor Controller {
         timeline: [TimelineEvent], metrics: ControllerMetrics, prober: any RegionProber,
         traffic: any TrafficManager, replication: any DatabaseReplication, actions: any FailoverActions,
         sessionHorizon: @escaping @Sendable () async -> ContinuousClock.Instant?,
-        saved: @escaping @Sendable (ControllerState, Int64, ContinuousClock.Instant) async -> Void = { _, _, _ in },
+        saved: @escaping @Sendable (ControllerState, Int64, ContinuousClock.Instant) async -> Void,
         logger: Logger
     ) throws {
         try configuration.settings.validate()
@@ -93,13 +95,14 @@ public actor Controller {
         self.metrics = metrics
         self.state = state
         self.sequence = timeline.last?.sequence ?? 0
+        self.synchronousStandby = SynchronousStandbyWatch(policy: configuration.settings.syncStandbyPolicy)
         for region in configuration.regions { dials[region] = nil }
     }
 
     // MARK: The timeline
 
     func record(
-        _ kind: String, _ message: String, region: RegionName? = nil, operation: FailoverOperation? = nil,
+        _ kind: TimelineEvent.Kind, _ message: String, region: RegionName? = nil, operation: FailoverOperation? = nil,
         step: FailoverOperation.Step? = nil, details: [String: String]? = nil
     ) {
         guard !deposed else { return }
@@ -127,6 +130,16 @@ public actor Controller {
             } catch {
                 depose("cannot append to the timeline in etcd: \(error)")
             }
+        }
+    }
+
+    /// Waits (up to a second) until the timeline has written every event to etcd: a leader that hands the lead
+    /// over does so first, since the next leader continues from the timeline in etcd and an event it never saw
+    /// would be lost to every client (`drctl switchover` waits for the operation's `switchover-finished`).
+    public func awaitTimelineFlushed() async {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while !unflushed.isEmpty, !deposed, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -186,7 +199,7 @@ public actor Controller {
     /// The replica moved etcd's raft leadership out of the primary's region.
     func noteRaftLeaderMoved(from: String, to: String) {
         record(
-            "etcd-leader-moved",
+            .etcdLeaderMoved,
             "etcd's raft leader moved from \(from)'s member to \(to)'s: the primary's region no longer holds it")
     }
 
@@ -206,7 +219,7 @@ public actor Controller {
     func setAlarm(_ name: String, _ alarmState: Alarm.State, reason: String) async {
         guard let changed = alarms.set(name, alarmState, reason: reason) else { return }
         metrics.alarm(name, changed.state)
-        record("alarm", "\(name) → \(changed.state.rawValue): \(reason)", details: ["alarm": name])
+        record(.alarm, "\(name) → \(changed.state.rawValue): \(reason)", details: ["alarm": name])
         notifier.notify(changed, at: Date())
     }
 
@@ -215,7 +228,7 @@ public actor Controller {
     /// Assesses, decides and acts every probe interval until cancelled or deposed; writes the timeline meanwhile.
     public func run() async {
         record(
-            "controller-started",
+            .controllerStarted,
             "\(configuration.region)'s replica leads (term \(term)): primary \(state.primary), epoch \(state.epoch), "
                 + "mode \(state.mode.rawValue)"
                 + (state.operation.map { "; resuming \($0.kind.rawValue) \($0.id) at \($0.step.rawValue)" } ?? ""),
@@ -268,7 +281,7 @@ public actor Controller {
         await fenceStrayPrimaries()
         await decide()
         await steerTraffic()
-        if state.operation != nil && !executing { startExecuting() }
+        if state.operation != nil && !executing && execution?.runnable(at: Date()) != false { startExecuting() }
         metrics.update(self.snapshotForMetrics())
     }
 
@@ -310,39 +323,39 @@ public actor Controller {
             if primary != nil { await setAlarm("no-sync-standby", .ok, reason: "durability is not sync") }
             return
         }
-        if primary.synchronous.isEmpty && !state.synchronousCommitSuspended {
-            let since = noSynchronousStandbySince ?? .now
-            noSynchronousStandbySince = since
-            await setAlarm("no-sync-standby", .alarm, reason: "no standby acknowledges commits: writes wait")
-            if case .degradeAfter(let limit) = settings.syncStandbyPolicy, since.duration(to: .now) >= limit {
+        let decisions = synchronousStandby.observe(
+            synchronous: primary.synchronous, streaming: primary.streaming,
+            suspended: state.synchronousCommitSuspended, at: Date())
+        for decision in decisions {
+            switch decision {
+            case .alarm(let alarmState, let reason):
+                await setAlarm("no-sync-standby", alarmState, reason: reason)
+            case .suspend(let limit):
                 do {
                     try await confirmLeadership()
                     try await actions.setSynchronousCommit(false, primary: state.primary)
                     state.synchronousCommitSuspended = true
                     await save()
                     record(
-                        "rpo-zero-suspended",
+                        .rpoZeroSuspended,
                         "no synchronous standby for \(limit.text): commits no longer wait; RPO 0 is suspended",
                         region: state.primary)
                     await setAlarm("no-sync-standby", .alarm, reason: "degraded to async: RPO 0 suspended")
                 } catch {
-                    record("degrade-failed", "could not switch to async: \(error)", region: state.primary)
+                    record(.degradeFailed, "could not switch to async: \(error)", region: state.primary)
+                }
+            case .restore:
+                do {
+                    try await confirmLeadership()
+                    try await actions.setSynchronousCommit(true, primary: state.primary)
+                    state.synchronousCommitSuspended = false
+                    await save()
+                    record(
+                        .rpoZeroRestored, "a standby streams again: commits wait for it again", region: state.primary)
+                } catch {
+                    record(.restoreFailed, "could not restore synchronous commit: \(error)", region: state.primary)
                 }
             }
-        } else if state.synchronousCommitSuspended && !primary.streaming.isEmpty {
-            do {
-                try await confirmLeadership()
-                try await actions.setSynchronousCommit(true, primary: state.primary)
-                state.synchronousCommitSuspended = false
-                noSynchronousStandbySince = nil
-                await save()
-                record("rpo-zero-restored", "a standby streams again: commits wait for it again", region: state.primary)
-            } catch {
-                record("restore-failed", "could not restore synchronous commit: \(error)", region: state.primary)
-            }
-        } else if !primary.synchronous.isEmpty {
-            noSynchronousStandbySince = nil
-            await setAlarm("no-sync-standby", .ok, reason: "\(primary.synchronous.joined(separator: ",")) synchronous")
         }
     }
 
@@ -359,10 +372,10 @@ public actor Controller {
                 try await confirmLeadership()
                 try await withTimeout(settings.probeTimeout * 4) { [actions] in try await actions.fenceDatabase(region)
                 }
-                record("database-fenced", "\(region)'s database claimed primary: now read-only", region: region)
+                record(.databaseFenced, "\(region)'s database claimed primary: now read-only", region: region)
             } catch {
                 record(
-                    "fence-failed", "could not fence \(region)'s database: \(String(reflecting: error))", region: region
+                    .fenceFailed, "could not fence \(region)'s database: \(String(reflecting: error))", region: region
                 )
             }
         }
@@ -377,17 +390,13 @@ public actor Controller {
         case .needsOperator(let reason):
             if lastNeedsOperator != reason {
                 lastNeedsOperator = reason
-                record("failover-needed", reason + ": run drctl failover --to REGION", region: state.primary)
+                record(.failoverNeeded, reason + ": run drctl failover --to REGION", region: state.primary)
                 await setAlarm("failover", .alarm, reason: "failover needed: " + reason)
             }
         case .failover(let reason):
-            let operation = FailoverOperation(
-                id: Self.operationID(), kind: .failover, from: state.primary, to: nil, force: false, step: .fence,
-                startedAt: Date(), trigger: "automatic")
-            state.operation = operation
-            await save()
-            record("failover-started", "automatic failover: " + reason, region: state.primary, operation: operation)
-            await setAlarm("failover", .alarm, reason: "failover \(operation.id) started: \(reason)")
+            _ = await begin(
+                .failover, from: state.primary, to: nil, trigger: "automatic", "automatic failover: " + reason,
+                region: state.primary, alarm: "started: \(reason)")
         }
     }
 
@@ -407,11 +416,11 @@ public actor Controller {
                     try await traffic.setTrafficDial(dial, for: region)
                 }
                 record(
-                    "traffic-dial", "\(region) dial \(dials[region]?.description ?? "?") → \(dial)", region: region,
+                    .trafficDial, "\(region) dial \(dials[region]?.description ?? "?") → \(dial)", region: region,
                     details: ["condition": conditions[region]?.rawValue ?? "unknown"])
                 dials[region] = dial
             } catch {
-                record("traffic-dial-failed", "could not set \(region)'s dial: \(error)", region: region)
+                record(.trafficDialFailed, "could not set \(region)'s dial: \(error)", region: region)
             }
         }
     }

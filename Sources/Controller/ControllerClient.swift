@@ -65,8 +65,8 @@ public struct ControllerClient: Sendable {
             for event in events where event.operation == id && !printed.contains(event.sequence) {
                 printed.insert(event.sequence)
                 onEvent(event)
-                if event.kind.hasSuffix("-blocked") { throw FailoverError(.refused, event.message) }
-                if event.kind.hasSuffix("-finished") && event.step == nil { return }
+                if event.kind.isBlock { throw FailoverError(.refused, event.message) }
+                if event.kind.isFinish { return }
             }
             seen = events.last?.sequence ?? seen
             try await Task.sleep(for: .milliseconds(200))

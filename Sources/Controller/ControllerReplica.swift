@@ -54,6 +54,9 @@ public actor ControllerReplica {
     var inFlight: [RegionName: Int] = [:]
     /// Observations waiting for the report in flight to the leader to end.
     var pendingReport: [ProbeObservation] = []
+    /// When this follower's last report to the leader could not be delivered (nil once one is): the leader may be
+    /// dead, so the replica campaigns every tick instead of waiting to read the election key gone.
+    var leaderUnreachableSince: ContinuousClock.Instant?
     var reporting = false
 
     public init(
@@ -167,7 +170,10 @@ public actor ControllerReplica {
         let inPrimaryRegion = cachedState?.primary == configuration.region
         let mayCampaign =
             !inPrimaryRegion || (leaderAbsentSince.map { $0.duration(to: .now) >= .seconds(1) } ?? false)
-        if seen == nil && snapshotRead && mayCampaign {
+        // A campaign only creates the key when it is absent, so trying while the leader looks dead costs a raft
+        // write per tick and saves the state poll's delay (a read across the WAN) after its session ends.
+        let leaderLooksDead = seen != nil && leaderUnreachableSince != nil && controller == nil
+        if (seen == nil || leaderLooksDead) && snapshotRead && mayCampaign {
             do {
                 let (current, holderLease) = try await store.campaign(region: configuration.region, lease: lease.id)
                 seen = current.map { ($0, holderLease) }
@@ -217,6 +223,7 @@ public actor ControllerReplica {
         }
         guard alive else { return }
         logger.info("handing the lead over: this replica runs in the primary's region")
+        await controller.awaitTimelineFlushed()
         await store.resign(term: controller.term)
         await stopLeading("handed over (the primary's region)")
         leaderSeen = nil
@@ -266,8 +273,10 @@ public actor ControllerReplica {
         do {
             let initial = ControllerState(
                 regions: configuration.regions, primary: configuration.initialPrimary, mode: settings.mode)
-            let state = try await store.stateOrCreate(initial, term: term)
-            let timeline = try await store.recentEvents(Controller.timelineInMemory)
+            // Both cross raft (a round trip to the nearest etcd member across the WAN): sent at once.
+            async let stateRead = store.stateOrCreate(initial, term: term)
+            async let timelineRead = store.recentEvents(Controller.timelineInMemory)
+            let (state, timeline) = try await (stateRead, timelineRead)
             let controller = try Controller(
                 configuration: configuration, store: store, term: term, state: state, timeline: timeline,
                 metrics: metrics, prober: prober, traffic: traffic, replication: replication,
@@ -320,153 +329,7 @@ public actor ControllerReplica {
         stateReadSentAt = sentAt
     }
 
-    /// Withdraws the grant record of every region the state no longer grants to, once the last lease this replica
-    /// gave it has surely ended (+ `clock-margin` for clock rates): a failover's fence then waits for the failed
-    /// region's own replica only, not for every replica that ever answered one of its portals (a portal falls back
-    /// to other regions' replicas, at start-up for example, and those records would last as long as their sessions).
-    func withdrawEndedGrants() async {
-        guard let state = cachedState, let lease = etcdLease else { return }
-        for region in recordedGrants where state.leaseDecision(for: region).0 != .granted {
-            guard (grantsEnd[region] ?? .now) + settings.clockMargin <= .now, !withdrawing.contains(region) else {
-                continue
-            }
-            withdrawing.insert(region)
-            defer { withdrawing.remove(region) }
-            guard (try? await store.withdrawGrant(of: region, by: configuration.region)) != nil,
-                etcdLease?.id == lease.id
-            else { continue }
-            recordedGrants.remove(region)
-            grantsEnd[region] = nil
-            logger.info("grant withdrawn", metadata: ["region": "\(region)"])
-        }
-    }
-
-    /// Probes every region from this region every interval without waiting for slow probes (each ends by the
-    /// probe timeout), so a region that stops answering collects one failure per interval, like a Route 53 health
-    /// checker. The leader's controller takes the results; a follower reports them to the leader.
-    func probeLoop() async {
-        let maximumInFlight =
-            Int(settings.probeTimeout.wholeMilliseconds / settings.probeInterval.wholeMilliseconds) + 1
-        let vantage = configuration.region.rawValue
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let started = ContinuousClock.now
-                // A follower does not probe its own region: its view of it is no vote (the leader takes the
-                // region's database from its own replica's probes once that one leads).
-                let leading = controller != nil
-                for region in configuration.regions
-                where (inFlight[region] ?? 0) < maximumInFlight && (leading || region != configuration.region) {
-                    inFlight[region, default: 0] += 1
-                    group.addTask { [prober] in
-                        let observation = await prober.probe(region, vantage: vantage)
-                        await self.deliver(observation)
-                    }
-                }
-                let elapsed = started.duration(to: .now)
-                if elapsed < settings.probeInterval { try? await Task.sleep(for: settings.probeInterval - elapsed) }
-            }
-        }
-    }
-
-    func deliver(_ observation: ProbeObservation) async {
-        inFlight[observation.region, default: 1] -= 1
-        if let controller {
-            await controller.consume(observation)
-            return
-        }
-        guard observation.region != configuration.region, leaderURL != nil else { return }
-        // One report in flight at a time, carrying every observation made meanwhile: a report crosses the WAN, and
-        // one per observation was most of a follower's work (and of the leader's).
-        pendingReport.append(observation)
-        guard !reporting else { return }
-        reporting = true
-        defer { reporting = false }
-        while !pendingReport.isEmpty, let url = leaderURL {
-            let report = Report(
-                vantage: configuration.region.rawValue, observations: pendingReport, leaseAnswered: leaseAnswered)
-            pendingReport = []
-            leaseAnswered = false
-            await Self.post(
-                report, to: url + "/v1/reports", token: configuration.token, timeout: settings.probeTimeout,
-                logger: logger)
-        }
-        pendingReport = []
-    }
-
-    /// A replica's report to the leader.
-    public struct Report: Codable, Sendable {
-        public var vantage: String
-        public var observations: [ProbeObservation]
-        public var leaseAnswered: Bool?
-    }
-
-    static func post(_ report: Report, to url: String, token: String, timeout: Duration, logger: Logger) async {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        guard let body = try? JSONEncoder().encode(report) else { return }
-        request.body = .bytes(ByteBuffer(data: body))
-        do {
-            let response = try await HTTPClient.failingFast.execute(
-                request, timeout: .milliseconds(timeout.wholeMilliseconds))
-            _ = try await response.body.collect(upTo: 64 * 1024)
-        } catch {
-            logger.debug("report not delivered", metadata: ["error": "\(error)"])
-        }
-    }
-
     // MARK: Answers
-
-    /// A portal's lease request, answered from this replica's last state read and its etcd session. The first
-    /// grant to a region in a session is recorded in etcd first, and only if the state has not changed since it
-    /// was read (`ControlStore.recordGrant`).
-    public func lease(for region: RegionName, nonce: String?) async -> LeaseAnswer {
-        let answer = await lease(for: region)
-        guard let key = LeaseSignature.privateKey(base64: configuration.leaseSigningKey),
-            let signed = try? LeaseSignature.sign(answer, nonce: nonce ?? "", with: key)
-        else { return answer }
-        return signed
-    }
-
-    func lease(for region: RegionName) async -> LeaseAnswer {
-        guard let state = cachedState, let readSentAt = stateReadSentAt else {
-            return LeaseAnswer(
-                decision: .fenced, region: region, primary: configuration.initialPrimary, epoch: 0,
-                durationMilliseconds: 0, reason: "this replica has not read the control-plane state yet")
-        }
-        let grant = ReplicaLeaseGrant(stateReadSentAt: readSentAt, sessionHorizon: sessionHorizon)
-        var answer = grant.answer(for: region, state: state, now: .now, duration: settings.leaseDuration)
-        guard answer.decision == .granted else { return answer }
-        guard !withdrawing.contains(region) else {
-            answer.decision = .fenced
-            answer.durationMilliseconds = 0
-            answer.reason = "this replica is withdrawing its grant record for \(region)"
-            return answer
-        }
-        if !recordedGrants.contains(region) {
-            let revision = cachedRevision
-            guard let lease = etcdLease,
-                (try? await store.recordGrant(
-                    of: region, by: configuration.region, lease: lease.id, stateRevision: revision)) == true
-            else {
-                answer.decision = .fenced
-                answer.durationMilliseconds = 0
-                answer.reason =
-                    "this replica could not record its grant in etcd (the state changed, or etcd is out of reach)"
-                return answer
-            }
-            // The answer is computed again: the record took time, and the session may have been lost meanwhile.
-            guard etcdLease?.id == lease.id else { return await self.lease(for: region) }
-            recordedGrants.insert(region)
-            answer = grant.answer(for: region, state: state, now: .now, duration: settings.leaseDuration)
-        }
-        leaseAnswered = true
-        let ends = ContinuousClock.now + .milliseconds(answer.durationMilliseconds)
-        grantsEnd[region] = max(grantsEnd[region] ?? ends, ends)
-        if let controller { await controller.noteLeaseAnswered() }
-        return answer
-    }
 
     /// The leader's status with every replica and etcd member; nil when this replica does not lead.
     public func status() async -> ControllerStatus? {

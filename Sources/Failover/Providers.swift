@@ -68,9 +68,13 @@ public struct ReplicationStatus: Hashable, Codable, Sendable {
 public protocol DatabaseReplication: Sendable {
     /// Every region's role and replication position.
     func replicationStatus() async throws -> [ReplicationStatus]
-    /// Unplanned failover: makes `region` the primary now. Acknowledged writes that did not reach it are lost;
-    /// the caller has already fenced the old primary.
-    func promote(_ region: RegionName) async throws
+    /// Unplanned failover: makes `region` the primary now; the caller has already fenced the old primary. Without
+    /// `allowingDataLoss` (every automatic failover) no acknowledged write may be lost: a provider that cannot
+    /// promote without loss refuses (`FailoverError` `.refused`), and the plan stays blocked for a person, whose
+    /// `drctl failover --to REGION --force` allows it. The lab's select step already bounds the loss (with
+    /// synchronous durability: none), so it promotes either way; Aurora Global Database replicates asynchronously, so
+    /// it promotes without loss only while the old primary can still hand over (a switchover).
+    func promote(_ region: RegionName, allowingDataLoss: Bool) async throws
     /// Planned switchover: stops writes, waits until `region` has everything, then promotes it. Zero loss.
     func switchover(to region: RegionName) async throws
     /// Brings a former primary back as a standby of the current primary.

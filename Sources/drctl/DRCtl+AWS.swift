@@ -133,23 +133,37 @@ extension AWSCommand {
         }
     }
 
-    /// `drctl aws failover --to REGION`: unplanned Aurora failover, accepting the loss of unreplicated writes.
+    /// `drctl aws failover --to REGION --force`: unplanned Aurora failover, accepting the loss of unreplicated writes.
     struct FailoverCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "failover",
             abstract: "Make REGION's Aurora cluster the primary now (FailoverGlobalCluster, AllowDataLoss).",
-            discussion: "Writes not yet replicated to REGION are lost. Use `switchover` while the primary is healthy.")
+            discussion: """
+                Writes not yet replicated to REGION are lost, so --force is required. While the primary is healthy, \
+                use `switchover`, which loses nothing.
+                """)
 
         @OptionGroup var options: AWSDeploymentOptions
 
         @Option(name: .customLong("to"), help: "The region to promote, e.g. eu-west-1.")
         var target: RegionArgument
 
+        @Flag(help: "Accept the loss of writes not yet replicated to REGION (AllowDataLoss).")
+        var force = false
+
+        func validate() throws {
+            guard force else {
+                throw ValidationError(
+                    "--force is required: FailoverGlobalCluster with AllowDataLoss loses the writes not yet replicated "
+                        + "to \(target.region); `drctl aws switchover --to \(target.region)` loses none")
+            }
+        }
+
         func run() async throws {
             let deployment = try options.deployment()
             let replication = try AuroraGlobalReplication(
                 configuration: deployment, session: try options.session(for: deployment))
-            try await replication.promote(target.region)
+            try await replication.promote(target.region, allowingDataLoss: true)
             print("failover to \(target.region) requested (FailoverGlobalCluster, data loss allowed)")
         }
     }

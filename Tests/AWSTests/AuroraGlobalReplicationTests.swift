@@ -38,42 +38,77 @@ import Testing
     }
 
     /// Answers DescribeGlobalClusters with both members, and the failover calls with a failover under way.
-    static func fakeRDS() -> RecordingTransport {
-        RecordingTransport { request in
-            let action = queryAction(request) ?? ""
-            let pending = """
-                <FailoverState><Status>pending</Status><FromDbClusterArn>\(primaryARN)</FromDbClusterArn>
-                <ToDbClusterArn>\(secondaryARN)</ToDbClusterArn>
-                <IsDataLossAllowed>\(action == "FailoverGlobalCluster")</IsDataLossAllowed></FailoverState>
-                """
-            let body =
-                action == "DescribeGlobalClusters"
-                ? response(
-                    action,
-                    "<GlobalClusters>"
-                        + globalClusterXML(status: "available").replacingOccurrences(
-                            of: "<GlobalCluster>", with: "<GlobalClusterMember>"
-                        ).replacingOccurrences(
-                            of: "</GlobalCluster>", with: "</GlobalClusterMember>") + "</GlobalClusters>")
-                : response(action, globalClusterXML(status: "failing-over", failoverState: pending))
-            return AWSHTTPResponse(statusCode: 200, body: Data(body.utf8))
-        }
+    static func fakeRDS() -> RecordingTransport { RecordingTransport(fakeRDSAnswer) }
+
+    static func fakeRDSAnswer(_ request: AWSHTTPRequest) -> AWSHTTPResponse {
+        let action = queryAction(request) ?? ""
+        let pending = """
+            <FailoverState><Status>pending</Status><FromDbClusterArn>\(primaryARN)</FromDbClusterArn>
+            <ToDbClusterArn>\(secondaryARN)</ToDbClusterArn>
+            <IsDataLossAllowed>\(action == "FailoverGlobalCluster")</IsDataLossAllowed></FailoverState>
+            """
+        let body =
+            action == "DescribeGlobalClusters"
+            ? response(
+                action,
+                "<GlobalClusters>"
+                    + globalClusterXML(status: "available").replacingOccurrences(
+                        of: "<GlobalCluster>", with: "<GlobalClusterMember>"
+                    ).replacingOccurrences(
+                        of: "</GlobalCluster>", with: "</GlobalClusterMember>") + "</GlobalClusters>")
+            : response(action, globalClusterXML(status: "failing-over", failoverState: pending))
+        return AWSHTTPResponse(statusCode: 200, body: Data(body.utf8))
     }
 
     static let configuration = AWSDeploymentConfiguration(
         globalClusterIdentifier: "portal-global", replicationLagWindowSeconds: 0)
 
-    @Test func promoteIsFailoverGlobalClusterAllowingDataLoss() async throws {
+    @Test func aForcedPromotionIsFailoverGlobalClusterAllowingDataLoss() async throws {
         let transport = Self.fakeRDS()
         let replication = try AuroraGlobalReplication(
             configuration: Self.configuration, session: recordingSession(transport))
-        try await replication.promote("eu-west-1")
+        try await replication.promote("eu-west-1", allowingDataLoss: true)
         let request = try #require(transport.requests.last)
         #expect(queryAction(request) == "FailoverGlobalCluster")
         let form = String(decoding: request.body, as: UTF8.self)
         #expect(form.contains("AllowDataLoss=true"))
         #expect(form.contains("TargetDbClusterIdentifier=" + AWSURIEncoding.encode(Self.secondaryARN)))
         #expect(try APIModel.problems(with: request, service: "rds", operation: "FailoverGlobalCluster") == [])
+    }
+
+    @Test func aPromotionThatMayNotLoseWritesIsASwitchover() async throws {
+        let transport = Self.fakeRDS()
+        let replication = try AuroraGlobalReplication(
+            configuration: Self.configuration, session: recordingSession(transport))
+        try await replication.promote("eu-west-1", allowingDataLoss: false)
+        let request = try #require(transport.requests.last)
+        #expect(queryAction(request) == "SwitchoverGlobalCluster")
+        #expect(!String(decoding: request.body, as: UTF8.self).contains("AllowDataLoss"))
+        #expect(transport.requests.allSatisfy { queryAction($0) != "FailoverGlobalCluster" })
+    }
+
+    @Test func aPromotionWithoutLossThatAuroraCannotDoIsRefusedWithTheForcedCommand() async throws {
+        let transport = RecordingTransport { request in
+            guard queryAction(request) == "DescribeGlobalClusters" else {
+                return AWSHTTPResponse(
+                    statusCode: 400,
+                    body: Data(
+                        """
+                        <ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type>
+                        <Code>InvalidGlobalClusterStateFault</Code><Message>primary cluster unavailable</Message></Error>
+                        <RequestId>abc</RequestId></ErrorResponse>
+                        """.utf8))
+            }
+            return Self.fakeRDSAnswer(request)
+        }
+        let replication = try AuroraGlobalReplication(
+            configuration: Self.configuration, session: recordingSession(transport))
+        let error = await #expect(throws: FailoverError.self) {
+            try await replication.promote("eu-west-1", allowingDataLoss: false)
+        }
+        #expect(error?.code == .refused)
+        #expect(error?.message.contains("drctl failover --to eu-west-1 --force") == true)
+        #expect(transport.requests.allSatisfy { queryAction($0) != "FailoverGlobalCluster" })
     }
 
     @Test func switchoverIsSwitchoverGlobalCluster() async throws {
@@ -93,7 +128,7 @@ import Testing
         let transport = Self.fakeRDS()
         let replication = try AuroraGlobalReplication(
             configuration: Self.configuration, session: recordingSession(transport))
-        try await replication.promote("us-east-1")
+        try await replication.promote("us-east-1", allowingDataLoss: true)
         let error = await #expect(throws: FailoverError.self) { try await replication.switchover(to: "ap-south-1") }
         #expect(error?.code == .unknownRegion)
         #expect(transport.requests.allSatisfy { queryAction($0) == "DescribeGlobalClusters" })
@@ -120,7 +155,9 @@ import Testing
                 """)
         let replication = try AuroraGlobalReplication(
             configuration: Self.configuration, session: recordingSession(transport))
-        let error = await #expect(throws: FailoverError.self) { try await replication.promote("eu-west-1") }
+        let error = await #expect(throws: FailoverError.self) {
+            try await replication.promote("eu-west-1", allowingDataLoss: true)
+        }
         #expect(error?.code == .refused)
         #expect(error?.message.contains("InvalidGlobalClusterStateFault") == true)
     }

@@ -1,4 +1,5 @@
 import Etcd
+import EtcdTestSupport
 import Foundation
 import LocalPostgres
 import Testing
@@ -164,5 +165,16 @@ import Testing
             let lease = try await etcd.grantLease(ttl: 60)
             #expect(try await etcd.keepAlive(lease.id).ttl == 60)
         }
+    }
+}
+
+/// The error `body` threw, or nil when it returned (another error than an `EtcdError` as one of a code no test
+/// expects).
+func etcdError(_ body: () async throws -> Void) async -> EtcdError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error as? EtcdError ?? EtcdError(.invalidResponse, "not an EtcdError: \(error)")
     }
 }

@@ -54,7 +54,7 @@ import Testing
         /// Waits until an event of `kind` appears (after `sequence`), or fails after `limit`.
         @discardableResult
         func waitForEvent(
-            _ kind: String, after sequence: Int = 0, limit: Duration = .seconds(90),
+            _ kind: TimelineEvent.Kind, after sequence: Int = 0, limit: Duration = .seconds(90),
             matching: (TimelineEvent) -> Bool = { _ in true }
         ) async throws -> TimelineEvent {
             let deadline = ContinuousClock.now + limit
@@ -120,9 +120,9 @@ import Testing
             let present = try await lab.accounts(acknowledged, onPort: newPrimary)
             #expect(present == Set(acknowledged), "acknowledged writes lost: \(Set(acknowledged).subtracting(present))")
             let events = try await lab.events()
-            let promotions = events.filter { $0.kind == "promoted" }.count
+            let promotions = events.filter { $0.kind == .promoted }.count
             #expect(promotions == 1)
-            let finishedSteps = Set(events.filter { $0.kind == "step-finished" }.compactMap(\.step))
+            let finishedSteps = Set(events.filter { $0.kind == .stepFinished }.compactMap(\.step))
             #expect(finishedSteps.isSuperset(of: ["fence", "select", "promote", "repoint", "writer", "traffic"]))
         }
     }
@@ -134,8 +134,8 @@ import Testing
             let oldDatabase = try lab.state.region("us-east-1").postgres.port
             #expect(await lab.signUp("before-partition@example.com", at: oldPortal) == 201)
             try await lab.faults.inject(.partition, into: "us-east-1")
-            let fenced = try await lab.waitForEvent("step-finished") { $0.step == "fence" }
-            try await lab.waitForEvent("failover-finished")
+            let fenced = try await lab.waitForEvent(.stepFinished) { $0.step == "fence" }
+            try await lab.waitForEvent(.failoverFinished)
             // The isolated portal still runs and answers, straight on loopback: it must refuse.
             var attempts: [String] = []
             for index in 0..<5 {
@@ -168,7 +168,7 @@ import Testing
             let oldDatabase = try lab.state.region("us-east-1").postgres.port
             #expect(await lab.signUp("before-freeze@example.com", at: oldPortal) == 201)
             try await lab.faults.inject(.freeze, into: "us-east-1")
-            try await lab.waitForEvent("failover-finished")
+            try await lab.waitForEvent(.failoverFinished)
             try await lab.faults.heal("us-east-1")
             let thawed = Date()
             var attempts: [String] = []
@@ -204,7 +204,7 @@ import Testing
             try await Task.sleep(for: .seconds(5))
             _ = try await admin.setLink("eu-west-1", "us-east-1", LinkConditionsUpdate(partitioned: false))
             let kinds = Set(try await lab.events().filter { $0.sequence > start }.map(\.kind))
-            #expect(!kinds.contains("failover-started") && !kinds.contains("region-down"))
+            #expect(!kinds.contains(.failoverStarted) && !kinds.contains(.regionDown))
             #expect(try await lab.controller.status().primary == "us-east-1")
         }
     }
@@ -257,7 +257,7 @@ import Testing
     @Test func aCrashedPrimaryRejoinsAsAStandbyAndGetsTrafficBack() async throws {
         try await withControllerLab { lab in
             try await lab.faults.inject(.crash, into: "us-east-1")
-            try await lab.waitForEvent("failover-finished")
+            try await lab.waitForEvent(.failoverFinished)
             let primary = try await lab.controller.status().primary
             try await lab.faults.heal("us-east-1")
             let operation = try await lab.controller.rejoin("us-east-1")
@@ -280,16 +280,16 @@ import Testing
     @Test func aLeaderKilledMidFailoverIsReplacedAndTheFailoverFinishesWithOnePromotion() async throws {
         try await withControllerLab({ $0.controllerSettings.leaseDuration = .seconds(8) }) { lab in
             try await lab.faults.inject(.freeze, into: "us-east-1")
-            try await lab.waitForEvent("step-started") { $0.step == "fence" }
+            try await lab.waitForEvent(.stepStarted) { $0.step == "fence" }
             let leader = try await lab.controller.status().leader
             #expect(leader != "us-east-1", "a frozen replica cannot lead")
             let record = try #require(try lab.state.region(leader).controller?.process)
             kill(record.pid, SIGKILL)
             #expect(await hasExited(record.pid))
-            try await lab.waitForEvent("failover-finished")
+            try await lab.waitForEvent(.failoverFinished)
             let events = try await lab.events()
-            let terms = Set(events.filter { $0.kind == "controller-started" }.compactMap { $0.details?["term"] })
-            let promotions = events.filter { $0.kind == "promoted" }.count
+            let terms = Set(events.filter { $0.kind == .controllerStarted }.compactMap { $0.details?["term"] })
+            let promotions = events.filter { $0.kind == .promoted }.count
             #expect(terms.count >= 2, "another replica took over: terms \(terms.sorted())")
             #expect(promotions == 1)
             let status = try await lab.controller.status()
@@ -317,12 +317,12 @@ import Testing
         try await withControllerLab({ $0.controllerSettings.slowThreshold = .milliseconds(250) }) { lab in
             let start = try await lab.lastSequence()
             try await lab.faults.inject(.slow(milliseconds: 150), into: "us-east-1")
-            try await lab.waitForEvent("traffic-dial", after: start) {
+            try await lab.waitForEvent(.trafficDial, after: start) {
                 $0.region == "us-east-1" && $0.message.hasSuffix("0%")
             }
             try await Task.sleep(for: .seconds(3))
             let kinds = Set(try await lab.events().filter { $0.sequence > start }.map(\.kind))
-            #expect(!kinds.contains("failover-started"))
+            #expect(!kinds.contains(.failoverStarted))
             #expect(try await lab.controller.status().primary == "us-east-1")
             // Writes still work through the other regions.
             try await eventually("a write through the edge") {

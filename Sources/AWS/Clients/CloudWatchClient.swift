@@ -77,8 +77,11 @@ public struct CloudWatchClient: Sendable {
             parameters.add(prefix + "Name", dimension.name)
             parameters.add(prefix + "Value", dimension.value)
         }
+        // Whole seconds on the wire, and EndTime is exclusive: rounded up, so a datapoint from the current
+        // second is in (truncating it dropped a datapoint published in the same second as the query).
         parameters.add("StartTime", CloudWatchTime.format(start))
-        parameters.add("EndTime", CloudWatchTime.format(end))
+        parameters.add(
+            "EndTime", CloudWatchTime.format(Date(timeIntervalSince1970: end.timeIntervalSince1970.rounded(.up))))
         parameters.add("Period", String(periodSeconds))
         parameters.add("Statistics", list: [statistic])
         let result = try await client.query("GetMetricStatistics", parameters.parameters)

@@ -3,8 +3,8 @@ import Foundation
 import Logging
 
 /// The `DatabaseReplication` of the AWS deployment: an Aurora PostgreSQL Global Database. The member cluster with
-/// `IsWriter` is the primary; promotion is `FailoverGlobalCluster` with `AllowDataLoss`, a planned switchover is
-/// `SwitchoverGlobalCluster`, and lag comes from CloudWatch's `AuroraGlobalDBReplicationLag`.
+/// `IsWriter` is the primary; a promotion is `SwitchoverGlobalCluster` (no loss) unless a person allows data loss
+/// (`FailoverGlobalCluster` with `AllowDataLoss`), a planned switchover is `SwitchoverGlobalCluster`, and lag comes from CloudWatch's `AuroraGlobalDBReplicationLag`.
 public struct AuroraGlobalReplication: DatabaseReplication {
     /// The global cluster's identifier.
     public let globalClusterIdentifier: String
@@ -53,15 +53,31 @@ public struct AuroraGlobalReplication: DatabaseReplication {
         return statuses.sorted { $0.region < $1.region }
     }
 
-    /// Unplanned failover to `region` (`FailoverGlobalCluster`, `AllowDataLoss=true`); nothing to do when it is
-    /// already the primary.
-    public func promote(_ region: RegionName) async throws {
+    /// Failover to `region`; nothing to do when it is already the primary. With `allowingDataLoss` (a person
+    /// forced it) `FailoverGlobalCluster` with `AllowDataLoss=true`: the secondary is promoted at once, and writes
+    /// not yet replicated to it are lost. Without it, `SwitchoverGlobalCluster`, which waits until the target has
+    /// everything and so needs the old primary: when that fails (its region is lost) the failover is refused, for
+    /// a person to decide.
+    public func promote(_ region: RegionName, allowingDataLoss: Bool) async throws {
         let cluster = try await globalCluster()
         let target = try member(of: cluster, in: region)
         if target.isWriter { return }
-        _ = try await mappingAWSErrors { () async throws(AWSError) in
-            try await rds.failoverGlobalCluster(
-                identifier: globalClusterIdentifier, target: target.clusterArn, allowDataLoss: true)
+        if allowingDataLoss {
+            _ = try await mappingAWSErrors { () async throws(AWSError) in
+                try await rds.failoverGlobalCluster(
+                    identifier: globalClusterIdentifier, target: target.clusterArn, allowDataLoss: true)
+            }
+            return
+        }
+        do {
+            _ = try await mappingAWSErrors { () async throws(AWSError) in
+                try await rds.switchoverGlobalCluster(identifier: globalClusterIdentifier, target: target.clusterArn)
+            }
+        } catch {
+            throw FailoverError(
+                .refused,
+                "\(region) cannot be promoted without losing writes (SwitchoverGlobalCluster: \(error.message)); "
+                    + "to accept the loss of writes not yet replicated: drctl failover --to \(region) --force")
         }
     }
 

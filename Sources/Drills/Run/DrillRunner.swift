@@ -149,9 +149,7 @@ public struct DrillRunner: Sendable {
         let standby = state.regions.map(\.name).first { $0 != primary }!
         var workloadConfiguration = WorkloadConfiguration(baseURL: edge.url)
         workloadConfiguration.rate = options.rate
-        // leader-region-crash first makes the primary's replica lead (about 20 s of kills and restarts at the
-        // fault point): the workload runs that much longer, so the time after the fault is the usual 70 %.
-        workloadConfiguration.duration = options.duration + (scenario == .leaderRegionCrash ? .seconds(25) : .zero)
+        workloadConfiguration.duration = options.duration + scenario.setUpAllowance
         workloadConfiguration.runTag = scenario.rawValue.filter { $0.isLetter || $0.isNumber }
         let workload = try Workload(configuration: workloadConfiguration, logger: logger)
         let running = Task { try await workload.run() }
@@ -171,9 +169,8 @@ public struct DrillRunner: Sendable {
             if running.isCancelled { break }
         }
         try await Task.sleep(for: options.duration * 0.3)
-        if scenario == .leaderRegionCrash {
-            // The primary's replica is made the leader first (several seconds of kills and restarts): the fault
-            // time below is the crash's, not the start of this set-up.
+        if scenario.needsLeaderInPrimaryRegion {
+            // The fault time below is the crash's, not the start of this set-up.
             try await moveLeader(to: primary, deployment: deployment, faults: faults, controller: controller)
         }
         let before = try await controller.status()
@@ -202,15 +199,15 @@ public struct DrillRunner: Sendable {
             events: events, after: sequenceAtFault, in: awaitingRejoin, deployment: deployment)
         let check = Checker.check(history: history, observations: observations)
         let detection = events.first {
-            $0.sequence > sequenceAtFault && ($0.kind == "region-down" || $0.kind == "region-slow")
+            $0.sequence > sequenceAtFault && $0.kind.isDetection
                 && $0.region == faultRegion
         }
         let context = DrillContext(
             scenario: scenario.rawValue, durability: options.durability.rawValue,
             fault: DrillEvent(time: faultTime, name: faultName, detail: "\(faultRegion)"),
             detectionTime: detection.map { $0.time.timeIntervalSince(startedAt) },
-            timeline: events.filter { $0.sequence > sequenceAtFault && $0.kind != "vantage-verdict" }.map {
-                DrillEvent(date: $0.time, drillStartedAt: startedAt, name: $0.kind, detail: $0.message)
+            timeline: events.filter { $0.sequence > sequenceAtFault && $0.kind != .vantageVerdict }.map {
+                DrillEvent(date: $0.time, drillStartedAt: startedAt, name: $0.kind.rawValue, detail: $0.message)
             },
             replicationLagBeforeFault: lag)
         let report = DrillReport(
@@ -235,20 +232,20 @@ public struct DrillRunner: Sendable {
         switch scenario {
         case .regionCrash:
             try await faults.inject(.crash, into: primary)
-            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            try await waitFor(.failoverFinished, controller, after: sequence, limit: wait)
             return ("crash", primary)
         case .regionPartition:
             try await faults.inject(.partition, into: primary)
-            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            try await waitFor(.failoverFinished, controller, after: sequence, limit: wait)
             return ("partition", primary)
         case .regionFreeze:
             try await faults.inject(.freeze, into: primary)
-            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            try await waitFor(.failoverFinished, controller, after: sequence, limit: wait)
             try await faults.heal(primary)
             return ("freeze", primary)
         case .databaseCrash:
             try await faults.inject(.databaseCrash, into: primary)
-            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            try await waitFor(.failoverFinished, controller, after: sequence, limit: wait)
             return ("db-crash", primary)
         case .portalCrash:
             try await faults.inject(.portalCrash, into: primary)
@@ -275,7 +272,7 @@ public struct DrillRunner: Sendable {
             return ("switchover", primary)
         case .failback:
             try await faults.inject(.crash, into: primary)
-            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            try await waitFor(.failoverFinished, controller, after: sequence, limit: wait)
             try await faults.heal(primary)
             let rejoin = try await controller.rejoin(primary)
             try await controller.waitForOperation(rejoin.id) { _ in }
@@ -285,25 +282,25 @@ public struct DrillRunner: Sendable {
         case .leaderCrash:
             let leader = try await controller.status().leader
             try await faults.inject(.controllerCrash, into: leader)
-            try await waitFor("controller-started", controller, after: sequence, limit: wait)
+            try await waitFor(.controllerStarted, controller, after: sequence, limit: wait)
             return ("controller-crash", leader)
         case .leaderRegionCrash:
             try await faults.inject(.crash, into: primary)
-            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            try await waitFor(.failoverFinished, controller, after: sequence, limit: wait)
             return ("crash", primary)
         case .etcdMemberLoss:
             try await faults.inject(.etcdCrash, into: standby)
             return ("etcd-crash", standby)
         case .controllerCrash:
             try await faults.inject(.freeze, into: primary)
-            try await waitFor("step-started", controller, after: sequence, limit: wait)
+            try await waitFor(.stepStarted, controller, after: sequence, limit: wait)
             // The leading replica is killed mid-failover (and started again): another one resumes the failover.
             var state = try deployment.state()
             let leader = try await controller.status().leader
             if let record = try state.region(leader).controller?.process { kill(record.pid, SIGKILL) }
             try await Task.sleep(for: .milliseconds(500))
             try await deployment.startReplica(leader, control: options.controlExecutable, state: &state)
-            try await waitFor("failover-finished", controller, after: sequence, limit: wait)
+            try await waitFor(.failoverFinished, controller, after: sequence, limit: wait)
             try await faults.heal(primary)
             return ("freeze + controller crash", primary)
         }
@@ -341,7 +338,9 @@ public struct DrillRunner: Sendable {
         throw DrillError(.scenarioIncomplete, "\(region)'s replica did not take the lead within 20 s")
     }
 
-    func waitFor(_ kind: String, _ controller: ControllerClient, after sequence: Int, limit: Duration) async throws {
+    func waitFor(_ kind: TimelineEvent.Kind, _ controller: ControllerClient, after sequence: Int, limit: Duration)
+        async throws
+    {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if let events = try? await controller.events(after: sequence), events.contains(where: { $0.kind == kind }) {
@@ -360,7 +359,7 @@ public struct DrillRunner: Sendable {
     ) async throws -> [FencedWrite] {
         var found: [FencedWrite] = []
         let fences = events.filter {
-            $0.sequence > sequence && ["lease-expired", "writers-stopped", "database-fenced"].contains($0.kind)
+            $0.sequence > sequence && $0.kind.endsFence
                 && $0.step == "fence"
         }
         let formatter = ISO8601DateFormatter()

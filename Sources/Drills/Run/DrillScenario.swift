@@ -43,6 +43,14 @@ public enum DrillScenario: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the primary's replica must lead when the fault comes (the runner makes it lead first: several
+    /// seconds of kills and restarts, before the fault time is taken).
+    var needsLeaderInPrimaryRegion: Bool { self == .leaderRegionCrash }
+
+    /// How much longer the workload runs for the scenario's set-up before its fault, so that the time after the
+    /// fault stays the usual 70 % of the run.
+    var setUpAllowance: Duration { needsLeaderInPrimaryRegion ? .seconds(25) : .zero }
+
     /// Parses `all` or a comma-separated list; the error names the bad value.
     public static func parse(_ text: String) throws(DrillError) -> [DrillScenario] {
         if text == "all" { return allCases }

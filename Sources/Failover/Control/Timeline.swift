@@ -5,8 +5,7 @@ public struct TimelineEvent: Codable, Hashable, Sendable {
     /// Position in the timeline, from 1.
     public var sequence: Int
     public var time: Date
-    /// For example `detected`, `failover-started`, `step-finished`, `promoted`, `alarm`, `lease-fenced`.
-    public var kind: String
+    public var kind: Kind
     public var region: RegionName?
     /// The operation this event belongs to.
     public var operation: String?
@@ -15,7 +14,7 @@ public struct TimelineEvent: Codable, Hashable, Sendable {
     public var details: [String: String]?
 
     public init(
-        sequence: Int, time: Date, kind: String, region: RegionName? = nil, operation: String? = nil,
+        sequence: Int, time: Date, kind: Kind, region: RegionName? = nil, operation: String? = nil,
         step: String? = nil, message: String, details: [String: String]? = nil
     ) {
         self.sequence = sequence
@@ -30,7 +29,7 @@ public struct TimelineEvent: Codable, Hashable, Sendable {
 
     /// One line for people: `12:00:01.234 failover-started us-east-1 — message`.
     public var line: String {
-        var text = Self.timeFormat.string(from: time) + " " + kind
+        var text = Self.timeFormat.string(from: time) + " " + kind.rawValue
         if let region { text += " " + region.rawValue }
         if let step { text += " [" + step + "]" }
         return text + " — " + message

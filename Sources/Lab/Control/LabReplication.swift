@@ -71,8 +71,9 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
 
     /// On one connection (each new one costs round trips across the WAN): replication slots for the other
     /// regions (a standby may hold physical slots, so they come first), `pg_promote`, then the deployment's
-    /// durability with the new standby list; the lab state records the new primary.
-    public func promote(_ region: RegionName) async throws {
+    /// durability with the new standby list; the lab state records the new primary. `allowingDataLoss` changes
+    /// nothing here: the controller's select step has already checked the target's lag (0 in sync mode).
+    public func promote(_ region: RegionName, allowingDataLoss: Bool) async throws {
         let state = try deployment.state()
         let others = state.regions.map(\.name).filter { $0 != region }
         let (names, commit) = state.durability.primarySettings(standbys: others)

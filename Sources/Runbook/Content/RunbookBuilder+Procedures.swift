@@ -108,9 +108,11 @@ extension RunbookBuilder {
             text("Fail over to the target. For another target, put its name after `--to`."),
             [drctl("failover", "--to", firstStandby)],
             verify: text(
-                "the command reports the plan complete. If it refuses because the target lags too much, the "
-                    + "incident commander and the database lead decide whether to wait or to force it (next "
-                    + "step)."))
+                "the command reports the plan complete. If it refuses (`failover-blocked` on the timeline: the "
+                    + "target lags too much, or the database provider cannot promote without losing writes, as "
+                    + "Aurora cannot once the old primary is gone), the old primary stays fenced and the plan "
+                    + "tries again every 5 s; the incident commander and the database lead decide whether to wait "
+                    + "or to force it (next step)."))
         steps.add(
             text(
                 "Only on that decision: force the failover, accepting the loss of the writes the target had not "

@@ -1,8 +1,8 @@
 import Controller
 import Etcd
+import EtcdTestSupport
 import Failover
 import Foundation
-import Logging
 import Testing
 
 /// The replicated control plane against a real etcd, with fake providers for the world (every region answers,
@@ -18,7 +18,7 @@ import Testing
         func endpointGroups() async throws -> [EndpointGroupStatus] { [] }
         func setTrafficDial(_ dial: TrafficDial, for region: RegionName) async throws {}
         func replicationStatus() async throws -> [ReplicationStatus] { [] }
-        func promote(_ region: RegionName) async throws {}
+        func promote(_ region: RegionName, allowingDataLoss: Bool) async throws {}
         func switchover(to region: RegionName) async throws {}
         func rejoin(_ region: RegionName) async throws {}
         func fenceDatabase(_ region: RegionName) async throws {}
@@ -35,24 +35,7 @@ import Testing
     func replica(_ region: RegionName, etcd: [String], initialPrimary: RegionName = "us-east-1") throws
         -> ControllerReplica
     {
-        var logger = Logger(label: "control-plane-test")
-        logger.logLevel = .critical
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replica-\(UUID().uuidString)")
-        let configuration = ControllerConfiguration(
-            directory: folder.path, port: 0, region: region, regions: Self.regions, initialPrimary: initialPrimary,
-            settings: ControllerSettings(), peers: [:], etcdEndpoints: etcd)
-        return try ControllerReplica(
-            configuration: configuration, prober: World(), traffic: World(), replication: World(), actions: World(),
-            logger: logger)
-    }
-
-    func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        // Generous: the whole suite runs in parallel on two cores, and etcd fsyncs every write.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw EtcdError(.unavailable, "never: \(what)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try testReplica(region, world: World(), etcd: etcd, initialPrimary: initialPrimary)
     }
 
     @Test func oneReplicaLeadsAndAnotherTakesOverWithAHigherTermWhenItStops() async throws {

@@ -8,17 +8,17 @@ import LocalPostgres
 
 /// Throw-away etcd members for one test: free loopback ports, a temporary folder, stopped by pid afterwards (also
 /// when the test throws), the folder removed.
-struct TestEtcdCluster {
-    struct Member {
-        var configuration: EtcdMemberConfiguration
-        var process: Process
+public struct TestEtcdCluster {
+    public struct Member {
+        public var configuration: EtcdMemberConfiguration
+        public var process: Process
     }
 
-    var members: [Member]
-    var endpoints: [String] { members.map(\.configuration.clientURL) }
+    public var members: [Member]
+    public var endpoints: [String] { members.map(\.configuration.clientURL) }
 
     /// Runs `body` with a fresh cluster of `size` members that all answer `/health`.
-    static func with<T>(size: Int = 1, _ body: (inout TestEtcdCluster) async throws -> T) async throws -> T {
+    public static func with<T>(size: Int = 1, _ body: (inout TestEtcdCluster) async throws -> T) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let ports = try (0..<size).map { _ in (try PostgresTools.freePort(), try PostgresTools.freePort()) }
@@ -56,12 +56,12 @@ struct TestEtcdCluster {
     }
 
     /// Stops member `index` by its pid (SIGKILL: a crash).
-    func kill(_ index: Int) async {
+    public func kill(_ index: Int) async {
         await Self.stop(members[index].process, signal: SIGKILL)
     }
 
     /// Waits until the members `indices` (all by default) say they are healthy: they have a raft leader.
-    func waitUntilHealthy(_ indices: [Int]? = nil) async throws {
+    public func waitUntilHealthy(_ indices: [Int]? = nil) async throws {
         let client = try EtcdClient(configuration: .init(endpoints: endpoints))
         // Generous: with the whole suite on two cores a member's first fsyncs can take long.
         let deadline = ContinuousClock.now + .seconds(90)
@@ -80,16 +80,5 @@ struct TestEtcdCluster {
         while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-    }
-}
-
-/// The error `body` threw, or nil when it returned (another error than an `EtcdError` as one of a code no test
-/// expects).
-func etcdError(_ body: () async throws -> Void) async -> EtcdError? {
-    do {
-        try await body()
-        return nil
-    } catch {
-        return error as? EtcdError ?? EtcdError(.invalidResponse, "not an EtcdError: \(error)")
     }
 }
