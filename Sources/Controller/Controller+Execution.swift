@@ -87,7 +87,7 @@ extension Controller {
             state.epoch += 1
             lastPrimaryLSN = nil
             await save()
-            return nil
+            return .adopted
         case .perform(let step):
             return await attempt {
                 guard operation.kind != .rejoin else {

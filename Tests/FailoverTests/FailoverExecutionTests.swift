@@ -63,16 +63,22 @@ import Testing
         var plan = running(operation(to: "eu-west-1", step: .promote))
         _ = plan.handle(.targetIsPrimary(false), at: t(1))
         let promoted = plan.handle(.promoted, at: t(1.5))
-        #expect(promoted.timeline.map(\.kind) == [.promoted, .stepFinished, .stepStarted])
-        #expect(promoted.actions == [.adoptPrimary("eu-west-1", promoted: true), .perform(.repoint)])
+        #expect(promoted.timeline.map(\.kind) == [.promoted])
+        #expect(promoted.actions == [.adoptPrimary("eu-west-1", promoted: true)])
+        // The step ends once the new primary is saved.
+        let adopted = plan.handle(.adopted, at: t(1.75))
+        #expect(adopted.timeline.map(\.kind) == [.stepFinished, .stepStarted])
+        #expect(adopted.timeline.first?.details?["milliseconds"] == "1750")
+        #expect(adopted.actions == [.perform(.repoint)])
     }
 
     @Test func aTargetThatIsAlreadyPrimaryIsNeverPromotedAgain() {
         // A term that died right after promoting: the new one resumes at the promote step.
         var plan = running(operation(to: "eu-west-1", step: .promote), resumed: true)
         let checked = plan.handle(.targetIsPrimary(true), at: t(1))
-        #expect(checked.timeline.map(\.kind) == [.promotionSkipped, .stepFinished, .stepStarted])
-        #expect(checked.actions == [.adoptPrimary("eu-west-1", promoted: false), .perform(.repoint)])
+        #expect(checked.timeline.map(\.kind) == [.promotionSkipped])
+        #expect(checked.actions == [.adoptPrimary("eu-west-1", promoted: false)])
+        #expect(plan.handle(.adopted, at: t(1.2)).actions == [.perform(.repoint)])
         #expect(!checked.actions.contains { if case .promote = $0 { true } else { false } })
     }
 

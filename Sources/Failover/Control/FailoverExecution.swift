@@ -41,7 +41,8 @@ public struct FailoverExecution: Hashable, Sendable {
         /// Promote the target; a provider may lose acknowledged writes only when `allowingDataLoss` (a forced
         /// failover).
         case promote(RegionName, allowingDataLoss: Bool)
-        /// Record the target as the primary: new epoch, the former primary awaiting rejoin; saved.
+        /// Record the target as the primary: new epoch, the former primary awaiting rejoin; saved; then tell
+        /// `adopted` (the promote step ends with that save).
         case adoptPrimary(RegionName, promoted: Bool)
         /// Save the operation as it stands.
         case save
@@ -63,6 +64,8 @@ public struct FailoverExecution: Hashable, Sendable {
         case targetIsPrimary(Bool)
         /// The target was promoted.
         case promoted
+        /// The new primary is saved (`adoptPrimary`).
+        case adopted
         /// The step failed for now (a timeout, a provider error): run it again.
         case failed(String)
         /// The step cannot be carried out as asked (no standby qualifies, a switchover's target does not catch up).
@@ -141,7 +144,7 @@ public struct FailoverExecution: Hashable, Sendable {
         case (.stepDone(let selected), .running(let since)):
             if operation.step == .select, let selected { operation.to = selected }
             finishStep(since: since, at: now, into: &transition)
-        case (.targetIsPrimary(let isPrimary), .running(let since)):
+        case (.targetIsPrimary(let isPrimary), .running):
             guard let target = operation.to else {
                 refuse("no target selected", at: now, into: &transition)
                 return transition
@@ -149,17 +152,17 @@ public struct FailoverExecution: Hashable, Sendable {
             if isPrimary {
                 note(.promotionSkipped, "\(target) is already primary: not promoting again", into: &transition)
                 transition.act(.adoptPrimary(target, promoted: false))
-                finishStep(since: since, at: now, into: &transition)
             } else {
                 transition.act(.promote(target, allowingDataLoss: operation.force))
             }
-        case (.promoted, .running(let since)):
+        case (.promoted, .running):
             guard let target = operation.to else {
                 refuse("no target selected", at: now, into: &transition)
                 return transition
             }
             note(.promoted, "\(target) promoted to primary", region: target, into: &transition)
             transition.act(.adoptPrimary(target, promoted: true))
+        case (.adopted, .running(let since)):
             finishStep(since: since, at: now, into: &transition)
         case (.failed(let reason), .running):
             note(
@@ -169,7 +172,7 @@ public struct FailoverExecution: Hashable, Sendable {
             transition.act(.wait(until: now + Self.failedRetry.seconds))
         case (.refused(let reason), .running):
             refuse(reason, at: now, into: &transition)
-        case (.stepDone, _), (.targetIsPrimary, _), (.promoted, _), (.failed, _), (.refused, _):
+        case (.stepDone, _), (.targetIsPrimary, _), (.promoted, _), (.adopted, _), (.failed, _), (.refused, _):
             // An answer to a step that is not running (a late one from a cancelled executor): nothing to do.
             return transition
         }
