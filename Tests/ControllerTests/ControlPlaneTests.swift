@@ -141,8 +141,10 @@ import Testing
             let us = try replica("us-east-1", etcd: cluster.endpoints)
             let usRun = Task { await us.run() }
             defer { usRun.cancel() }
-            try await eventually("a granted lease") {
-                await us.lease(for: "us-east-1", nonce: nil).decision == .granted
+            // Leading too: the state the grant comes from is written before the new leader's controller is up.
+            try await eventually("a granted lease from the leader") {
+                guard await us.leading != nil else { return false }
+                return await us.lease(for: "us-east-1", nonce: nil).decision == .granted
             }
             try await body(store, us)
         }
