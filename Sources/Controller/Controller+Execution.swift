@@ -24,10 +24,16 @@ extension Controller {
     /// Starts the executor for the operation in the state (a new one, or one this term took over).
     func startExecuting() {
         guard let operation = state.operation else { return }
-        // A plan this term did not start (it began in an earlier term) is a resumed one.
-        if execution?.operation.id != operation.id { execution = FailoverExecution(operation, resumed: true) }
+        execution = plan(of: operation)
         executing = true
         executor = Task { await self.execute() }
+    }
+
+    /// The plan of `operation`: the one this term runs, or, for an operation that began in an earlier term, a
+    /// resumed one.
+    func plan(of operation: FailoverOperation) -> FailoverExecution {
+        if let execution, execution.operation.id == operation.id { return execution }
+        return FailoverExecution(operation, resumed: true)
     }
 
     /// Runs the plan (`FailoverExecution`): carries out each of its actions and tells it how they ended, until it

@@ -22,7 +22,7 @@ extension Controller {
                     "failover \(current.id) is at its promote step with target \(chosen): only --force may be added "
                         + "(drctl failover --to \(chosen) --force)")
             }
-            var plan = execution?.operation.id == current.id ? execution! : FailoverExecution(current, resumed: true)
+            var plan = plan(of: current)
             let transition = plan.handle(.continued(to: target, force: force), at: Date())
             execution = plan
             state.operation = plan.operation

@@ -331,31 +331,38 @@ public actor Controller {
             case .alarm(let alarmState, let reason):
                 await setAlarm("no-sync-standby", alarmState, reason: reason)
             case .suspend(let limit):
-                do {
-                    try await confirmLeadership()
-                    try await actions.setSynchronousCommit(false, primary: state.primary)
-                    state.synchronousCommitSuspended = true
-                    await save()
-                    record(
-                        .rpoZeroSuspended,
-                        "no synchronous standby for \(limit.text): commits no longer wait; RPO 0 is suspended",
-                        region: state.primary)
+                if await switchSynchronousCommit(
+                    to: false, recording: .rpoZeroSuspended,
+                    "no synchronous standby for \(limit.text): commits no longer wait; RPO 0 is suspended",
+                    orOnFailure: .degradeFailed, "could not switch to async")
+                {
                     await setAlarm("no-sync-standby", .alarm, reason: "degraded to async: RPO 0 suspended")
-                } catch {
-                    record(.degradeFailed, "could not switch to async: \(error)", region: state.primary)
                 }
             case .restore:
-                do {
-                    try await confirmLeadership()
-                    try await actions.setSynchronousCommit(true, primary: state.primary)
-                    state.synchronousCommitSuspended = false
-                    await save()
-                    record(
-                        .rpoZeroRestored, "a standby streams again: commits wait for it again", region: state.primary)
-                } catch {
-                    record(.restoreFailed, "could not restore synchronous commit: \(error)", region: state.primary)
-                }
+                await switchSynchronousCommit(
+                    to: true, recording: .rpoZeroRestored, "a standby streams again: commits wait for it again",
+                    orOnFailure: .restoreFailed, "could not restore synchronous commit")
             }
+        }
+    }
+
+    /// Turns waiting for a synchronous standby off or on (under the term), saves that in the state and records
+    /// `kind`; records `failure` with the error instead when it cannot. Returns whether it did.
+    @discardableResult
+    func switchSynchronousCommit(
+        to enabled: Bool, recording kind: TimelineEvent.Kind, _ message: String,
+        orOnFailure failure: TimelineEvent.Kind, _ failureMessage: String
+    ) async -> Bool {
+        do {
+            try await confirmLeadership()
+            try await actions.setSynchronousCommit(enabled, primary: state.primary)
+            state.synchronousCommitSuspended = !enabled
+            await save()
+            record(kind, message, region: state.primary)
+            return true
+        } catch {
+            record(failure, "\(failureMessage): \(error)", region: state.primary)
+            return false
         }
     }
 
