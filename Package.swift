@@ -205,6 +205,20 @@ let package = Package(
             path: "Tests/PortalTestSupport",
             swiftSettings: swiftSettings
         ),
+        // Stand-ins for the servers a prober or a proxy talks to (a portal's readiness, a hung listener).
+        .target(
+            name: "StandInServers",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/StandInServers",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AccountsTests",
             dependencies: [
@@ -238,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "Edge", "Failover",
+                "Edge", "Failover", "StandInServers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
