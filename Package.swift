@@ -245,7 +245,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AWSTests", dependencies: ["AWS"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AWSTests",
+            dependencies: ["AWS", "Failover", "StandInServers", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "RunbookTests", dependencies: ["DRConfiguration", "Runbook", "Failover"],
             swiftSettings: swiftSettings),
