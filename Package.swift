@@ -188,7 +188,7 @@ let package = Package(
             dependencies: [
                 // Not imported: named so that `swift run drctl` also builds the portal the lab starts.
                 "customer-portal",
-                "Failover", "Controller", "Edge", "Lab", "Drills", "DRConfiguration", "Runbook", "AWS",
+                "Failover", "Controller", "Edge", "Lab", "Drills", "DRConfiguration", "Runbook", "AWS", "Etcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
