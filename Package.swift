@@ -188,7 +188,7 @@ let package = Package(
             dependencies: [
                 // Not imported: named so that `swift run drctl` also builds the portal the lab starts.
                 "customer-portal",
-                "Failover", "Controller", "Edge", "Lab", "Drills", "DRConfiguration", "Runbook", "AWS",
+                "Failover", "Controller", "Edge", "Lab", "Drills", "DRConfiguration", "Runbook", "AWS", "Etcd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -203,6 +203,20 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/PortalTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // Stand-ins for the servers a prober or a proxy talks to (a portal's readiness, a hung listener).
+        .target(
+            name: "StandInServers",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/StandInServers",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -236,14 +250,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AWSTests", dependencies: ["AWS"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AWSTests",
+            dependencies: ["AWS", "Failover", "StandInServers", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "RunbookTests", dependencies: ["DRConfiguration", "Runbook", "Failover"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "Edge", "Failover",
+                "Edge", "Failover", "StandInServers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

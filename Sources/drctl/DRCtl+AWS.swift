@@ -72,19 +72,25 @@ struct AWSDeploymentOptions: ParsableArguments {
         if let globalCluster { configuration.globalClusterIdentifier = globalCluster }
         if let listener { configuration.listenerARN = listener }
         if let controlRegion { configuration.controlRegion = controlRegion }
-        for entry in endpointGroups {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--endpoint-group '\(entry)' must be REGION=ARN")
-            }
-            configuration.endpointGroupARNs[parts[0]] = parts[1]
-        }
         do {
+            for entry in endpointGroups {
+                let (region, arn) = try RegionAssignment.parse(entry, option: "--endpoint-group", valueName: "ARN")
+                configuration.endpointGroupARNs[region] = arn
+            }
             try configuration.validate()
         } catch {
             throw ValidationError(error.message)
         }
         return configuration
+    }
+
+    /// The options given on the command line, by flag (to refuse them where they do not apply).
+    var givenFlags: [String] {
+        [
+            ("--endpoint-url", endpointURL != nil), ("--config", configFile != nil),
+            ("--global-cluster", globalCluster != nil), ("--endpoint-group", !endpointGroups.isEmpty),
+            ("--listener", listener != nil), ("--control-region", controlRegion != nil),
+        ].filter(\.1).map(\.0)
     }
 
     /// Clients configured from the environment's credentials and the deployment's endpoint override.

@@ -1,3 +1,4 @@
+import AWS
 import ArgumentParser
 import Controller
 import Edge
@@ -6,27 +7,51 @@ import Foundation
 import Lab
 import Logging
 
-/// `drctl controller --region R`: a region's control-plane replica (started by `drctl lab up`).
+/// `drctl controller --region R`: a region's control-plane replica, of a lab (`--dir`, started by `drctl lab up`)
+/// or of the AWS deployment (`--etcd-endpoints …`, an ECS task per region).
 struct ControllerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "controller",
-        abstract: "Run a region's control-plane replica of a lab (drctl lab up starts one per region).",
+        abstract: "Run a region's control-plane replica: of a lab (--dir) or on AWS (--etcd-endpoints).",
         discussion: """
             Every replica probes every region from its own (it is that region's vantage point) and takes part in the
-            election on the lab's etcd; the leader grants the primary's lease window and fails over by itself in
-            automatic mode. The state lives in etcd, so a replica started again (or on an empty folder) knows the
-            real primary, and a failover the old leader was executing is resumed by the new one.
-            Settings: <dir>/controller-settings.json.
+            election on etcd; the leader grants the primary's lease window and fails over by itself in automatic
+            mode. The state lives in etcd, so a replica started again knows the real primary, and a failover the old
+            leader was executing is resumed by the new one.
+            Lab: --dir DIR (drctl lab up starts one per region); settings in <dir>/controller-settings.json.
+            AWS: --etcd-endpoints, --peers, --portal-url per region, --global-cluster and --listener or
+            --endpoint-group (see docs/AWS.md); the bearer token from DRCTL_CONTROL_TOKEN (required) and the lease
+            key from DRCTL_LEASE_SIGNING_KEY. When etcd holds no state yet, the initial primary is Aurora's writer.
             """)
-    @OptionGroup var lab: LabDirectoryOption
+    @Option(name: .customLong("dir"), help: "Lab mode: the lab's state folder.") var directory: String?
     @Option(help: "The region the replica runs in.") var region: String
     @Option(help: "Log level: debug, info, warning.") var logLevel: String = "info"
+    @OptionGroup(title: "AWS mode (without --dir)") var aws: AWSReplicaOptions
+
+    func validate() throws {
+        let name = try regionArgument(region)
+        let onAWS: Bool
+        do {
+            onAWS = try AWSReplicaConfiguration.runsOnAWS(labDirectory: directory, awsFlags: aws.givenFlags)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if onAWS { _ = try aws.configuration(region: name, environment: ProcessInfo.processInfo.environment) }
+    }
 
     func run() async throws {
         var logger = Logger(label: "controller")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let name = try regionArgument(region)
-        let deployment = lab.deployment()
+        if let directory {
+            try await runLab(LabDirectoryOption.deployment(at: directory), region: name, logger: logger)
+        } else {
+            let configuration = try aws.configuration(region: name, environment: ProcessInfo.processInfo.environment)
+            try await runOnAWS(configuration, logger: logger)
+        }
+    }
+
+    func runLab(_ deployment: LabDeployment, region name: RegionName, logger: Logger) async throws {
         let state = try deployment.state()
         let settings = try deployment.controllerSettings()
         guard let edge = state.edge else { throw ValidationError("the lab in \(deployment.directory) has no edge") }

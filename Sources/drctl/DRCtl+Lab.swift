@@ -24,7 +24,10 @@ struct LabDirectoryOption: ParsableArguments {
     @Option(name: .customLong("dir"), help: "The lab's state folder.")
     var directory: String = ".drlab"
 
-    func deployment() -> LabDeployment {
+    func deployment() -> LabDeployment { Self.deployment(at: directory) }
+
+    /// The lab in `directory`, logging warnings only.
+    static func deployment(at directory: String) -> LabDeployment {
         var logger = Logger(label: "drctl.lab")
         logger.logLevel = .warning
         return LabDeployment(directory: directory, logger: logger)

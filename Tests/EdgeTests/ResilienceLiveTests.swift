@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
+import StandInServers
 import Testing
 
 @testable import Edge

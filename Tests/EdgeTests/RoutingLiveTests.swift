@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Failover
+import StandInServers
 import Testing
 
 @testable import Edge

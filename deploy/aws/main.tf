@@ -69,6 +69,16 @@ locals {
     { for region in local.optional_regions : region => "http://${module.ap_southeast_2[0].controller_dns_name}:${var.controller_port}" },
   )
 
+  # Every region's portal as the controller replicas probe it: its ALB over
+  # HTTPS (the certificate names domain_name, which the probes ask for).
+  portal_urls = merge(
+    {
+      "us-east-1" = "https://${module.us_east_1.alb_dns_name}"
+      "eu-west-1" = "https://${module.eu_west_1.alb_dns_name}"
+    },
+    { for region in local.optional_regions : region => "https://${module.ap_southeast_2[0].alb_dns_name}" },
+  )
+
   # What DNS and the accelerator need of every deployed region.
   region_modules = merge(
     { "us-east-1" = module.us_east_1, "eu-west-1" = module.eu_west_1 },
@@ -269,6 +279,9 @@ module "us_east_1" {
   etcd_election_timeout_ms   = var.etcd_election_timeout_ms
   controller_port            = var.controller_port
   controller_urls            = local.controller_urls
+  portal_urls                = local.portal_urls
+  portal_tls_name            = var.domain_name
+  accelerator_listener_arn   = aws_globalaccelerator_listener.https.id
   controller_task_cpu        = var.controller_task_cpu
   controller_task_memory     = var.controller_task_memory
   operator_cidrs             = var.operator_cidrs
@@ -338,6 +351,9 @@ module "eu_west_1" {
   etcd_election_timeout_ms   = var.etcd_election_timeout_ms
   controller_port            = var.controller_port
   controller_urls            = local.controller_urls
+  portal_urls                = local.portal_urls
+  portal_tls_name            = var.domain_name
+  accelerator_listener_arn   = aws_globalaccelerator_listener.https.id
   controller_task_cpu        = var.controller_task_cpu
   controller_task_memory     = var.controller_task_memory
   operator_cidrs             = var.operator_cidrs
@@ -409,6 +425,9 @@ module "ap_southeast_2" {
   etcd_election_timeout_ms   = var.etcd_election_timeout_ms
   controller_port            = var.controller_port
   controller_urls            = local.controller_urls
+  portal_urls                = local.portal_urls
+  portal_tls_name            = var.domain_name
+  accelerator_listener_arn   = aws_globalaccelerator_listener.https.id
   controller_task_cpu        = var.controller_task_cpu
   controller_task_memory     = var.controller_task_memory
   operator_cidrs             = var.operator_cidrs

@@ -98,7 +98,8 @@ public struct GlobalCluster: Hashable, Sendable {
             members.append(
                 GlobalClusterMember(
                     clusterArn: arn, isWriter: member.string("IsWriter") == "true",
-                    synchronizationStatus: member.string("SynchronizationStatus")))
+                    synchronizationStatus: member.string("SynchronizationStatus"),
+                    readers: member.child("Readers")?.children("member").map(\.text) ?? []))
         }
         self.init(
             identifier: identifier, arn: element.string("GlobalClusterArn"), status: element.string("Status"),
@@ -120,17 +121,23 @@ public struct GlobalClusterMember: Hashable, Sendable {
     public var isWriter: Bool
     /// `connected` or `pending-resync`, when AWS reports it.
     public var synchronizationStatus: String?
+    /// On the writer: the ARNs of the secondary clusters that replicate from it (`Readers`).
+    public var readers: [String]
 
     /// A member from its parts.
-    public init(clusterArn: String, isWriter: Bool, synchronizationStatus: String? = nil) {
+    public init(clusterArn: String, isWriter: Bool, synchronizationStatus: String? = nil, readers: [String] = []) {
         self.clusterArn = clusterArn
         self.isWriter = isWriter
         self.synchronizationStatus = synchronizationStatus
+        self.readers = readers
     }
 
     /// The region, the fourth field of the ARN.
-    public var region: String? {
-        let fields = clusterArn.split(separator: ":", omittingEmptySubsequences: false)
+    public var region: String? { Self.region(ofClusterArn: clusterArn) }
+
+    /// The region of a cluster ARN (`arn:aws:rds:REGION:ACCOUNT:cluster:NAME`), such as one of `readers`.
+    public static func region(ofClusterArn arn: String) -> String? {
+        let fields = arn.split(separator: ":", omittingEmptySubsequences: false)
         return fields.count >= 7 && !fields[3].isEmpty ? String(fields[3]) : nil
     }
 

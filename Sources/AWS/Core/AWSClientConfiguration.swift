@@ -1,7 +1,9 @@
 /// How every AWS client connects: credentials, region, an optional endpoint override and a timeout.
 public struct AWSClientConfiguration: Sendable {
-    /// The credentials that sign every request.
+    /// The credentials that sign every request (unless `credentialsProvider` is set).
     public var credentials: AWSCredentials
+    /// Where temporary credentials are asked for at every request (an ECS task's role); wins over `credentials`.
+    public var credentialsProvider: (any AWSCredentialsProvider)?
     /// The region to call (ignored by global services such as Route 53).
     public var region: String
     /// Sends every service's requests here instead of AWS (a local emulator such as moto), when set.
@@ -20,15 +22,24 @@ public struct AWSClientConfiguration: Sendable {
         self.timeout = timeout
     }
 
-    /// Credentials and region from `environment` (variables, then `~/.aws/credentials` and `~/.aws/config`);
-    /// `region` and `endpointOverride` win over what the environment says.
+    /// Credentials and region from `environment` (variables, then `~/.aws/credentials` and `~/.aws/config`, then
+    /// an ECS task's container credentials endpoint); `region` and `endpointOverride` win over what the environment
+    /// says.
     public static func fromEnvironment(
         _ environment: AWSEnvironment = AWSEnvironment(), region: String? = nil, endpointOverride: AWSEndpoint? = nil
     ) throws(AWSError) -> AWSClientConfiguration {
-        AWSClientConfiguration(
-            credentials: try environment.credentials(),
-            region: region ?? environment.region() ?? "us-east-1",
-            endpointOverride: endpointOverride)
+        let region = region ?? environment.region() ?? "us-east-1"
+        do {
+            return AWSClientConfiguration(
+                credentials: try environment.credentials(), region: region, endpointOverride: endpointOverride)
+        } catch {
+            guard let container = try ContainerCredentials.fromEnvironment(environment.variables) else { throw error }
+            var configuration = AWSClientConfiguration(
+                credentials: AWSCredentials(accessKeyID: "", secretAccessKey: ""), region: region,
+                endpointOverride: endpointOverride)
+            configuration.credentialsProvider = container
+            return configuration
+        }
     }
 
     /// The same configuration for another region.

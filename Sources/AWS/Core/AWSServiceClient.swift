@@ -11,6 +11,7 @@ public struct AWSServiceClient: Sendable {
     /// Where requests go.
     public let endpoint: AWSEndpoint
     let signer: SigV4Signer
+    let credentialsProvider: (any AWSCredentialsProvider)?
     let transport: any AWSHTTPTransport
     let timeout: Duration
     let logger: Logger
@@ -31,6 +32,7 @@ public struct AWSServiceClient: Sendable {
             ?? AWSEndpoint.aws(service.endpointPrefix, region: region)
         self.signer = SigV4Signer(
             credentials: configuration.credentials, region: region, service: service.signingName)
+        self.credentialsProvider = configuration.credentialsProvider
         self.transport = transport
         self.timeout = configuration.timeout
         self.logger = logger
@@ -46,6 +48,8 @@ public struct AWSServiceClient: Sendable {
         let unsigned = AWSHTTPRequest(
             method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, path: path,
             query: query, headers: headers, body: body)
+        var signer = self.signer
+        if let credentialsProvider { signer.credentials = try await credentialsProvider.credentials() }
         let request = signer.signed(unsigned, at: now())
         var metadata: Logger.Metadata = [
             AWSLogMetadata.operation: "\(name)", AWSLogMetadata.region: "\(signingRegion)",

@@ -42,15 +42,10 @@ public struct AuroraGlobalReplication: DatabaseReplication {
     /// One entry per member cluster, by region: the writer is primary, the others standbys with their lag.
     /// Aurora exposes no LSNs, so those stay `nil`.
     public func replicationStatus() async throws -> [ReplicationStatus] {
-        var statuses: [ReplicationStatus] = []
-        for member in try await globalCluster().members {
-            guard let region = member.region else { continue }
-            let lag = member.isWriter ? nil : await replicationLag(of: member, in: region)
-            statuses.append(
-                ReplicationStatus(
-                    region: RegionName(region), role: member.isWriter ? .primary : .standby, lagSeconds: lag))
+        try await databases().map {
+            ReplicationStatus(region: $0.key, role: $0.value.role, lagSeconds: $0.value.lagSeconds)
         }
-        return statuses.sorted { $0.region < $1.region }
+        .sorted { $0.region < $1.region }
     }
 
     /// Failover to `region`; nothing to do when it is already the primary. With `allowingDataLoss` (a person

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import StandInServers
 import Synchronization
 
 /// Runs test portals and an edge in front of them on free loopback ports, and stops all of it at the end,

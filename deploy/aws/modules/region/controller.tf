@@ -13,15 +13,26 @@ locals {
     [for region, url in var.controller_urls : url if region != var.region],
   )
 
-  # The replica's command line. The token and the signing key come from
-  # Secrets Manager as environment variables, never as arguments.
-  controller_command = [
-    "controller",
-    "--region", var.region,
-    "--port", tostring(var.controller_port),
-    "--etcd-endpoints", join(",", var.etcd_client_endpoints),
-    "--peers", join(",", [for region, url in var.controller_urls : "${region}=${url}" if region != var.region]),
-  ]
+  # The replica's command line (docs/AWS.md, "Controller replicas"). The
+  # token and the signing key come from Secrets Manager as environment
+  # variables, never as arguments. Its AWS calls go to this region's APIs
+  # (--control-region), so a leader in a surviving region can fail over.
+  controller_command = concat(
+    [
+      "controller",
+      "--region", var.region,
+      "--host", "0.0.0.0",
+      "--port", tostring(var.controller_port),
+      "--advertise-url", var.controller_urls[var.region],
+      "--etcd-endpoints", join(",", var.etcd_client_endpoints),
+      "--peers", join(",", [for region, url in var.controller_urls : "${region}=${url}" if region != var.region]),
+      "--global-cluster", var.global_cluster_identifier,
+      "--listener", var.accelerator_listener_arn,
+      "--control-region", var.region,
+      "--portal-tls-name", var.portal_tls_name,
+    ],
+    flatten([for region, url in var.portal_urls : ["--portal-url", "${region}=${url}"]]),
+  )
 }
 
 resource "aws_cloudwatch_log_group" "controller" {

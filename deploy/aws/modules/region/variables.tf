@@ -378,6 +378,21 @@ variable "controller_urls" {
   type        = map(string)
 }
 
+variable "portal_urls" {
+  description = "Every region's portal base URL (https://<ALB DNS name>) by region, this region's included: what the controller replica probes at /health/ready."
+  type        = map(string)
+}
+
+variable "portal_tls_name" {
+  description = "The host name the ALBs' certificates carry (domain_name): the replica's probes connect to each ALB but name this host (TLS server name and Host)."
+  type        = string
+}
+
+variable "accelerator_listener_arn" {
+  description = "The Global Accelerator listener whose endpoint groups (one per region) hold the traffic dials the controller reads and turns."
+  type        = string
+}
+
 variable "controller_task_cpu" {
   description = "CPU units of the controller replica's Fargate task."
   type        = number

@@ -7,32 +7,32 @@ import Synchronization
 
 /// A stand-in for one portal: answers `/health/ready` as told (200, 503, or not at all) and echoes its region
 /// and index on every other path, with the proxy headers it saw.
-final class TestPortal: Sendable {
-    enum HealthMode: Sendable {
+public final class TestPortal: Sendable {
+    public enum HealthMode: Sendable {
         case ready
         case unavailable
         case silent
     }
 
-    let region: String
-    let index: Int
+    public let region: String
+    public let index: Int
     private let mode = Mutex(HealthMode.ready)
     private let group = Mutex<ServiceGroup?>(nil)
     private let boundPort = Mutex<Int?>(nil)
 
-    init(region: String, index: Int = 0) {
+    public init(region: String, index: Int = 0) {
         self.region = region
         self.index = index
     }
 
-    var port: Int { boundPort.withLock { $0 ?? 0 } }
-    var url: String { "http://127.0.0.1:\(port)" }
-    var name: String { "\(region)#\(index)" }
+    public var port: Int { boundPort.withLock { $0 ?? 0 } }
+    public var url: String { "http://127.0.0.1:\(port)" }
+    public var name: String { "\(region)#\(index)" }
 
-    func setHealth(_ newMode: HealthMode) { mode.withLock { $0 = newMode } }
+    public func setHealth(_ newMode: HealthMode) { mode.withLock { $0 = newMode } }
 
     /// Runs the portal until `stop()`; reports its port through `bound`.
-    func run(bound: @escaping @Sendable (Int) -> Void) async throws {
+    public func run(bound: @escaping @Sendable (Int) -> Void) async throws {
         let region = region
         let name = name
         let responder = CallbackResponder { (request: Request, _: BasicRequestContext) -> Response in
@@ -68,7 +68,7 @@ final class TestPortal: Sendable {
     }
 
     /// Closes the portal's listener, like a crashed process.
-    func stop() async {
+    public func stop() async {
         mode.withLock { $0 = .ready }
         await group.withLock { $0 }?.triggerGracefulShutdown()
     }
