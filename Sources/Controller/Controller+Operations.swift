@@ -150,7 +150,13 @@ extension Controller {
     func select(_ operation: FailoverOperation) async throws -> RegionName {
         let excluded = Set(state.awaitingRejoin + [operation.from])
         if operation.kind == .switchover, let target = operation.to {
-            let primaryLSN = try await currentLSN(of: operation.from)
+            guard let primaryLSN = try await currentLSN(of: operation.from) else {
+                record(
+                    .caughtUp,
+                    "\(operation.from) reports no WAL position: the provider's switchover waits for \(target) to "
+                        + "catch up itself (Aurora's does)", region: target, operation: operation, step: .select)
+                return target
+            }
             let deadline = ContinuousClock.now + .seconds(30)
             while true {
                 let probe = await prober.probe(target, vantage: configuration.region.rawValue).database
@@ -205,12 +211,13 @@ extension Controller {
         return chosen
     }
 
-    /// The WAL position of `region`'s database now (fencing ends every session, the probe's too: a few tries).
-    func currentLSN(of region: RegionName) async throws -> LogSequenceNumber {
-        guard let lsn = await answeringDatabase(region)?.replayedLSN else {
+    /// The WAL position of `region`'s database now (fencing ends every session, the probe's too: a few tries);
+    /// nil when it answers without one (a provider that exposes no positions, as Aurora's API).
+    func currentLSN(of region: RegionName) async throws -> LogSequenceNumber? {
+        guard let database = await answeringDatabase(region) else {
             throw FailoverError(.refused, "\(region)'s database does not answer: a switchover needs it; use failover")
         }
-        return lsn
+        return database.replayedLSN
     }
 
     /// `region`'s database as it answers now, asked for up to five seconds (fencing ends every session, the

@@ -146,7 +146,7 @@ import Testing
 
     @Test func auroraRolesFromMoto() async throws {
         try await withMotoServer { moto in
-            try AuroraGlobalReplicationTests.createGlobalCluster(on: moto)
+            try await AuroraGlobalReplicationTests.createGlobalCluster(on: moto)
             let replication = try AuroraGlobalReplication(
                 configuration: AWSDeploymentConfiguration(
                     globalClusterIdentifier: "portal-global", replicationLagWindowSeconds: 0),

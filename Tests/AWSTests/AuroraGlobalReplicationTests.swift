@@ -73,7 +73,7 @@ import Testing
         let form = String(decoding: request.body, as: UTF8.self)
         #expect(form.contains("AllowDataLoss=true"))
         #expect(form.contains("TargetDbClusterIdentifier=" + AWSURIEncoding.encode(Self.secondaryARN)))
-        #expect(try APIModel.problems(with: request, service: "rds", operation: "FailoverGlobalCluster") == [])
+        #expect(try await APIModel.problems(with: request, service: "rds", operation: "FailoverGlobalCluster") == [])
     }
 
     @Test func aPromotionThatMayNotLoseWritesIsASwitchover() async throws {
@@ -118,9 +118,10 @@ import Testing
         try await replication.switchover(to: "eu-west-1")
         let request = try #require(transport.requests.last)
         #expect(queryAction(request) == "SwitchoverGlobalCluster")
-        #expect(try APIModel.problems(with: request, service: "rds", operation: "SwitchoverGlobalCluster") == [])
+        #expect(try await APIModel.problems(with: request, service: "rds", operation: "SwitchoverGlobalCluster") == [])
         #expect(
-            try APIModel.problems(with: transport.requests[0], service: "rds", operation: "DescribeGlobalClusters")
+            try await APIModel.problems(
+                with: transport.requests[0], service: "rds", operation: "DescribeGlobalClusters")
                 == [])
     }
 
@@ -163,8 +164,8 @@ import Testing
     }
 
     /// moto: a global cluster with a writer in us-east-1 and a secondary in eu-west-1, made with boto3.
-    static func createGlobalCluster(on moto: MotoServer) throws {
-        _ = try moto.boto3(
+    static func createGlobalCluster(on moto: MotoServer) async throws {
+        _ = try await moto.boto3(
             """
             east, west = client("rds", "us-east-1"), client("rds", "eu-west-1")
             east.create_global_cluster(GlobalClusterIdentifier="portal-global", Engine="aurora-postgresql", EngineVersion="15.4")
@@ -177,7 +178,7 @@ import Testing
 
     @Test func describeGlobalClustersAndRolesAgainstMoto() async throws {
         try await withMotoServer { moto in
-            try Self.createGlobalCluster(on: moto)
+            try await Self.createGlobalCluster(on: moto)
             let session = AWSSession(configuration: moto.configuration())
             let clusters = try await session.rds().describeGlobalClusters(identifier: "portal-global")
             let cluster = try #require(clusters.first { $0.identifier == "portal-global" })

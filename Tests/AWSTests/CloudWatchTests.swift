@@ -21,7 +21,7 @@ import Testing
                 to: now.addingTimeInterval(60), periodSeconds: 60, statistic: "Sum")
             #expect(points.map(\.value) == [3])
 
-            _ = try moto.boto3(
+            _ = try await moto.boto3(
                 """
                 client("cloudwatch", "eu-west-1").put_metric_alarm(AlarmName="portal-euw1-probes", Namespace="CustomerPortal/DR",
                     MetricName="ProbeFailures", Dimensions=[{"Name": "Region", "Value": "eu-west-1"}], Statistic="Sum",
@@ -63,7 +63,8 @@ import Testing
         #expect(transport.requests.map { queryAction($0) } == operations)
         for (request, operation) in zip(transport.requests, operations) {
             #expect(
-                try APIModel.problems(with: request, service: "cloudwatch", operation: operation) == [], "\(operation)")
+                try await APIModel.problems(with: request, service: "cloudwatch", operation: operation) == [],
+                "\(operation)")
         }
     }
 }

@@ -44,7 +44,7 @@ import Testing
 
     @Test func initialPrimaryIsAurorasWriterWhenEtcdHoldsNoState() async throws {
         try await withMotoServer { moto in
-            try AuroraGlobalReplicationTests.createGlobalCluster(on: moto)
+            try await AuroraGlobalReplicationTests.createGlobalCluster(on: moto)
             let replication = try Self.replication(moto)
             #expect(try await replication.primaryRegion() == "us-east-1")
             let initial = try await AWSInitialPrimary.resolve(
@@ -118,7 +118,7 @@ import Testing
 
     @Test func writerEndpointStepWaitsUntilAuroraNamesTheNewWriter() async throws {
         try await withMotoServer { moto in
-            try AuroraGlobalReplicationTests.createGlobalCluster(on: moto)
+            try await AuroraGlobalReplicationTests.createGlobalCluster(on: moto)
             let actions = AuroraFailoverActions(
                 replication: try Self.replication(moto), writerWait: .milliseconds(600), writerPoll: .milliseconds(200))
             try await actions.moveWriterEndpoint(to: "us-east-1")

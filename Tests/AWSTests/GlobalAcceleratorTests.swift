@@ -61,7 +61,8 @@ import Testing
         #expect(request.host == "globalaccelerator.us-west-2.amazonaws.com")
         #expect(request.headers["authorization"]?.contains("/us-west-2/globalaccelerator/aws4_request") == true)
         #expect(
-            try APIModel.problems(with: request, service: "globalaccelerator", operation: "DescribeEndpointGroup") == []
+            try await APIModel.problems(with: request, service: "globalaccelerator", operation: "DescribeEndpointGroup")
+                == []
         )
     }
 
@@ -80,7 +81,8 @@ import Testing
         #expect(body["TrafficDialPercentage"] as? Double == 25)
         #expect(body.count == 2, "only the dial changes; endpoints and health checks stay")
         #expect(
-            try APIModel.problems(with: request, service: "globalaccelerator", operation: "UpdateEndpointGroup") == [])
+            try await APIModel.problems(with: request, service: "globalaccelerator", operation: "UpdateEndpointGroup")
+                == [])
     }
 
     @Test func trafficManagerReportsEveryRegionsDialAndHealth() async throws {
@@ -108,7 +110,8 @@ import Testing
         let request = try #require(transport.requests.first)
         #expect(jsonOperation(request) == "ListEndpointGroups")
         #expect(
-            try APIModel.problems(with: request, service: "globalaccelerator", operation: "ListEndpointGroups") == [])
+            try await APIModel.problems(with: request, service: "globalaccelerator", operation: "ListEndpointGroups")
+                == [])
     }
 
     @Test func unknownRegionIsRejectedWithoutACall() async throws {
@@ -137,7 +140,7 @@ import Testing
         #expect(error?.message.contains("EndpointGroupNotFoundException: no such group") == true)
     }
 
-    @Test func modelCheckerCatchesAMisnamedMember() throws {
+    @Test func modelCheckerCatchesAMisnamedMember() async throws {
         // The checker must fail on a wrong request, or its passes mean nothing.
         let wrong = AWSHTTPRequest(
             method: "POST", host: "globalaccelerator.us-west-2.amazonaws.com",
@@ -146,7 +149,7 @@ import Testing
                 "x-amz-target": "GlobalAccelerator_V20180706.UpdateEndpointGroup",
             ],
             body: Data(#"{"EndpointGroupARN":"x","TrafficDial":"50"}"#.utf8))
-        let problems = try APIModel.problems(
+        let problems = try await APIModel.problems(
             with: wrong, service: "globalaccelerator", operation: "UpdateEndpointGroup")
         #expect(problems.contains { $0.contains("EndpointGroupArn") })
         #expect(problems.contains { $0.contains("TrafficDial") })

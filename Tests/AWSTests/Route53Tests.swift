@@ -6,7 +6,7 @@ import Testing
 @Suite struct Route53Tests {
     @Test func latencyRecordsAndHealthChecksAgainstMoto() async throws {
         try await withMotoServer { moto in
-            let ids = try moto.boto3(
+            let ids = try await moto.boto3(
                 """
                 r53 = client("route53")
                 zone = r53.create_hosted_zone(Name="portal.example.com", CallerReference="zone-1")["HostedZone"]["Id"]
@@ -33,7 +33,7 @@ import Testing
                 hostedZoneID: zone, changes: changes, comment: "drill <latency> & records")
             #expect(change.id.contains("/change/") || !change.id.isEmpty)
 
-            let records = try moto.boto3(
+            let records = try await moto.boto3(
                 """
                 sets = client("route53").list_resource_record_sets(HostedZoneId="\(zone)")["ResourceRecordSets"]
                 print(json.dumps(sorted([[s.get("SetIdentifier"), s.get("Region"), s.get("HealthCheckId"), s["ResourceRecords"][0]["Value"]]
@@ -81,7 +81,8 @@ import Testing
         #expect(request.host == "route53.amazonaws.com")
         #expect(request.path == "/2013-04-01/hostedzone/Z3M3LMPEXAMPLE/rrset/")
         #expect(request.headers["authorization"]?.contains("/us-east-1/route53/aws4_request") == true)
-        let problems = try APIModel.problems(with: request, service: "route53", operation: "ChangeResourceRecordSets")
+        let problems = try await APIModel.problems(
+            with: request, service: "route53", operation: "ChangeResourceRecordSets")
         #expect(problems == [])
     }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct SecretsManagerTests {
     @Test func getSecretValueAgainstMoto() async throws {
         try await withMotoServer { moto in
-            _ = try moto.boto3(
+            _ = try await moto.boto3(
                 """
                 client("secretsmanager").create_secret(Name="portal/jwt-signing-key", SecretString='{"kid":"k1","key":"s3cr3t"}')
                 """)
@@ -31,6 +31,7 @@ import Testing
             "portal/jwt", versionStage: "AWSPREVIOUS")
         #expect(value.secretBinary == Data([0, 1, 2]))
         let request = try #require(transport.requests.first)
-        #expect(try APIModel.problems(with: request, service: "secretsmanager", operation: "GetSecretValue") == [])
+        #expect(
+            try await APIModel.problems(with: request, service: "secretsmanager", operation: "GetSecretValue") == [])
     }
 }

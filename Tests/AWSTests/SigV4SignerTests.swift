@@ -124,7 +124,7 @@ import Testing
             ),
         ]
 
-    @Test func authorizationMatchesBotocore() throws {
+    @Test func authorizationMatchesBotocore() async throws {
         var ours: [String] = []
         var inputs: [[String: Any]] = []
         for test in Self.botocoreCases {
@@ -156,7 +156,7 @@ import Testing
             print(json.dumps(out))
             """
         let input = String(decoding: try JSONSerialization.data(withJSONObject: inputs), as: UTF8.self)
-        let theirs = try JSONDecoder().decode([String].self, from: Data(try runPython(script, input: input).utf8))
+        let theirs = try JSONDecoder().decode([String].self, from: Data(try await runPython(script, input: input).utf8))
         #expect(theirs.count == ours.count)
         for (index, test) in Self.botocoreCases.enumerated() where index < theirs.count {
             #expect(ours[index] == theirs[index], "\(test.name)")

@@ -15,10 +15,13 @@ import Testing
         var crashed: Set<RegionName> = []
         /// Refuse a promotion that may not lose writes (as Aurora does once the old primary is gone).
         var refusesPromotionWithoutLoss = false
+        /// Standbys' lag in seconds when the provider reports lag instead of WAL positions (Aurora's API).
+        var lagOnly: [RegionName: Double]?
         private(set) var calls: [String] = []
 
         func crash(_ region: RegionName) { crashed.insert(region) }
         func refusePromotionWithoutLoss() { refusesPromotionWithoutLoss = true }
+        func reportLagOnly(_ lag: [RegionName: Double]) { lagOnly = lag }
         func setPrimary(_ region: RegionName) { primary = region }
 
         func probe(_ region: RegionName, vantage: String) async -> ProbeObservation {
@@ -27,11 +30,11 @@ import Testing
                     region: region, vantage: vantage, portalReady: false, portalAnswered: false, database: nil,
                     databaseProbed: true, latencyMilliseconds: 1)
             }
-            let position = LogSequenceNumber(1000)
+            let position = lagOnly == nil ? LogSequenceNumber(1000) : nil
             let others = regions.filter { $0 != region && !crashed.contains($0) }.map(\.rawValue)
             let database = DatabaseProbe(
                 role: region == primary ? .primary : .standby, replayedLSN: position, flushedLSN: position,
-                streaming: region == primary ? others : [])
+                streaming: region == primary ? others : [], lagSeconds: lagOnly?[region])
             return ProbeObservation(
                 region: region, vantage: vantage, portalReady: true, portalAnswered: true, database: database,
                 databaseProbed: true, latencyMilliseconds: 1)
@@ -83,9 +86,9 @@ import Testing
         }
     }
 
-    /// Whether the failover to eu-west-1 is over, as etcd has it.
-    func failedOverToEU(_ store: ControlStore) async throws -> Bool {
-        try await store.state().map { $0.primary == "eu-west-1" && $0.operation == nil } ?? false
+    /// Whether the failover to `target` is over, as etcd has it.
+    func failedOver(to target: RegionName = "eu-west-1", _ store: ControlStore) async throws -> Bool {
+        try await store.state().map { $0.primary == target && $0.operation == nil } ?? false
     }
 
     func steps(_ events: [TimelineEvent], _ kind: TimelineEvent.Kind) -> [String] {
@@ -96,7 +99,7 @@ import Testing
         let world = World()
         try await withLeader(world) { store, eu in
             await world.crash("us-east-1")
-            try await eventually("eu-west-1 is the primary and the failover over") { try await failedOverToEU(store) }
+            try await eventually("eu-west-1 is the primary and the failover over") { try await failedOver(store) }
             #expect(await world.promotions == ["promote eu-west-1"])
             let calls = await world.calls
             #expect(calls.contains("repoint ap-southeast-2 to eu-west-1"))
@@ -112,9 +115,12 @@ import Testing
         }
     }
 
+    /// Aurora's case: no WAL positions, only lag (the least lagging standby is chosen, though it comes after
+    /// eu-west-1 in the deployment's order), and no promotion without loss once the old primary is gone.
     @Test func aPromotionTheProviderRefusesWithoutLossWaitsFencedUntilAPersonForcesIt() async throws {
         let world = World()
         await world.refusePromotionWithoutLoss()
+        await world.reportLagOnly(["eu-west-1": 0.9, "ap-southeast-2": 0.2])
         try await withLeader(world) { store, eu in
             await world.crash("us-east-1")
             try await eventually("the failover is blocked") {
@@ -124,20 +130,35 @@ import Testing
             // the same refusal not recorded again when the plan retries.
             let blocked = try #require(try await store.state())
             #expect(blocked.primary == "us-east-1" && blocked.operation?.step == .promote)
+            #expect(await world.promotions == ["promote ap-southeast-2"])
             #expect(await eu.lease(for: "us-east-1", nonce: nil).decision == .fenced)
             try await Task.sleep(for: .seconds(6))
             #expect(try await eu.events(after: 0).filter { $0.kind == .failoverBlocked }.count == 1)
             // Another target is refused at this step; the same one, forced, goes on.
             let leader = try #require(await eu.leading)
             await #expect(throws: FailoverError.self) {
-                _ = try await leader.requestFailover(to: "ap-southeast-2", force: true)
+                _ = try await leader.requestFailover(to: "eu-west-1", force: true)
             }
-            _ = try await leader.requestFailover(to: "eu-west-1", force: true)
-            try await eventually("eu-west-1 is the primary") { try await failedOverToEU(store) }
+            _ = try await leader.requestFailover(to: "ap-southeast-2", force: true)
+            try await eventually("ap-southeast-2 is the primary") { try await failedOver(to: "ap-southeast-2", store) }
             #expect(
-                await world.promotions.suffix(1) == ["promote eu-west-1 allowing data loss"],
+                await world.promotions.suffix(1) == ["promote ap-southeast-2 allowing data loss"],
                 "only the forced promotion may lose writes")
-            #expect(await world.promotions.allSatisfy { $0.hasPrefix("promote eu-west-1") })
+            #expect(await world.promotions.allSatisfy { $0.hasPrefix("promote ap-southeast-2") })
+        }
+    }
+
+    /// A provider without WAL positions (Aurora's API) switches over without the LSN catch-up wait: its promotion
+    /// without loss (`SwitchoverGlobalCluster`) waits for the target itself.
+    @Test func aSwitchoverWithoutPositionsIsLeftToTheProvidersCatchUp() async throws {
+        let world = World()
+        await world.reportLagOnly(["eu-west-1": 0.4, "ap-southeast-2": 0.2])
+        try await withLeader(world) { store, eu in
+            let leader = try #require(await eu.leading)
+            _ = try await leader.requestSwitchover(to: "eu-west-1")
+            try await eventually("eu-west-1 is the primary") { try await failedOver(store) }
+            #expect(await world.promotions == ["promote eu-west-1"])
+            #expect(try await eu.events(after: 0).contains { $0.kind == .caughtUp && $0.region == "eu-west-1" })
         }
     }
 
@@ -164,7 +185,7 @@ import Testing
             let eu = try replica("eu-west-1", world: world, etcd: cluster.endpoints)
             let euRun = Task { await eu.run() }
             defer { euRun.cancel() }
-            try await eventually("the resumed failover is over") { try await failedOverToEU(store) }
+            try await eventually("the resumed failover is over") { try await failedOver(store) }
             #expect(await world.promotions.isEmpty)
             let kinds = try await eu.events(after: 0).filter { $0.operation == "earlier" }.map(\.kind)
             #expect(kinds.contains(.operationResumed) && kinds.contains(.promotionSkipped))

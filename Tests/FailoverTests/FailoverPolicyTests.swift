@@ -27,6 +27,37 @@ import Testing
         #expect(choice.region == "ap-southeast-2")
     }
 
+    @Test func withoutPositionsTheLeastLaggingStandbyWinsAndUnknownLagComesLast() throws {
+        // Aurora's API gives no LSNs, only CloudWatch lag.
+        let aurora = { (lag: Double?) in
+            DatabaseProbe(role: .standby, replayedLSN: nil, flushedLSN: nil, lagSeconds: lag) as DatabaseProbe?
+        }
+        let priority: [RegionName] = ["us-east-1", "eu-west-1", "ap-southeast-2"]
+        let choice = try CandidateSelection.select(
+            standbys: ["eu-west-1": aurora(0.9), "ap-southeast-2": aurora(0.2), "sa-east-1": aurora(nil)],
+            excluded: [], requested: nil, oldPrimaryLSN: nil, maxLag: 0, force: false, priority: priority)
+        #expect(choice.region == "ap-southeast-2")
+        #expect(choice.lagBytes == nil)
+        let unknown = try CandidateSelection.select(
+            standbys: ["eu-west-1": aurora(nil), "ap-southeast-2": aurora(nil)], excluded: [], requested: nil,
+            oldPrimaryLSN: nil, maxLag: 0, force: false, priority: priority)
+        #expect(unknown.region == "eu-west-1")
+        let requested = try CandidateSelection.select(
+            standbys: ["eu-west-1": aurora(0.9), "ap-southeast-2": aurora(0.2)], excluded: [],
+            requested: "eu-west-1", oldPrimaryLSN: nil, maxLag: 0, force: false)
+        #expect(requested.region == "eu-west-1")
+        #expect(throws: FailoverError.self) {
+            try CandidateSelection.select(
+                standbys: ["eu-west-1": aurora(0.9)], excluded: ["eu-west-1"], requested: "eu-west-1",
+                oldPrimaryLSN: nil, maxLag: 0, force: false)
+        }
+        // A standby that reports a position outranks one that reports none.
+        let mixed = try CandidateSelection.select(
+            standbys: ["eu-west-1": aurora(0.0), "ap-southeast-2": standby(100)], excluded: [], requested: nil,
+            oldPrimaryLSN: nil, maxLag: 0, force: false)
+        #expect(mixed.region == "ap-southeast-2")
+    }
+
     @Test func tiesGoToTheFirstRegionByPriority() throws {
         let choice = try CandidateSelection.select(
             standbys: ["eu-west-1": standby(100), "ap-southeast-2": standby(100)], excluded: [], requested: nil,

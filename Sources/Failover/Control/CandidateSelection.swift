@@ -3,6 +3,12 @@
 /// promotion replays all of it first, and a synchronous commit was acknowledged once one standby had *flushed* it —
 /// while its replay may trail by seconds (hot-standby query conflicts), so choosing by replayed position could pick
 /// a standby that never received an acknowledged write.
+///
+/// A provider that exposes no WAL positions (Aurora Global Database: its API gives roles and CloudWatch lag, never
+/// LSNs) is ranked by replication lag instead, least first, when no reachable standby reports a position. Such a
+/// provider's promotion without `force` is a switchover that the database itself makes lossless (Aurora's
+/// `SwitchoverGlobalCluster` waits until the target has caught up), so the lag only orders the choice: it refuses
+/// nothing, and a requested standby is taken as asked.
 public enum CandidateSelection {
     /// Picks the best candidate among `standbys` (region → its database, nil when unreachable), or checks
     /// `requested`. `excluded` regions (former primaries awaiting rejoin) never qualify. Between standbys at the
@@ -12,18 +18,24 @@ public enum CandidateSelection {
         oldPrimaryLSN: LogSequenceNumber?, maxLag: UInt64, force: Bool, priority: [RegionName] = []
     ) throws(FailoverError) -> (region: RegionName, lagBytes: UInt64?) {
         let rank = { (region: RegionName) in priority.firstIndex(of: region) ?? priority.count }
-        let reachable = standbys.compactMap { region, probe -> (RegionName, LogSequenceNumber)? in
+        if let requested, excluded.contains(requested) {
+            throw FailoverError(
+                .refused, "\(requested) is a former primary awaiting rejoin; rejoin it, then switch over to it")
+        }
+        let standbyProbes = standbys.compactMap { region, probe -> (RegionName, DatabaseProbe)? in
             guard !excluded.contains(region), let probe, probe.role == .standby else { return nil }
+            return (region, probe)
+        }
+        let reachable = standbyProbes.compactMap { region, probe -> (RegionName, LogSequenceNumber)? in
             let positions = [probe.flushedLSN, probe.replayedLSN].compactMap { $0 }
             guard let lsn = positions.max() else { return nil }
             return (region, lsn)
         }
+        if reachable.isEmpty, !standbyProbes.isEmpty {
+            return try selectByLag(standbyProbes, requested: requested, rank: rank)
+        }
         let chosen: (RegionName, LogSequenceNumber)
         if let requested {
-            if excluded.contains(requested) {
-                throw FailoverError(
-                    .refused, "\(requested) is a former primary awaiting rejoin; rejoin it, then switch over to it")
-            }
             guard let match = reachable.first(where: { $0.0 == requested }) else {
                 throw FailoverError(.refused, "\(requested) is not a reachable standby")
             }
@@ -53,5 +65,23 @@ public enum CandidateSelection {
                     + "writes would be lost: pass --force to accept that")
         }
         return (chosen.0, lag)
+    }
+
+    /// `select` for standbys that report no WAL position: the least lag first (unknown lag last), then priority,
+    /// then name.
+    private static func selectByLag(
+        _ standbys: [(RegionName, DatabaseProbe)], requested: RegionName?, rank: (RegionName) -> Int
+    ) throws(FailoverError) -> (region: RegionName, lagBytes: UInt64?) {
+        if let requested {
+            guard standbys.contains(where: { $0.0 == requested }) else {
+                throw FailoverError(.refused, "\(requested) is not a reachable standby")
+            }
+            return (requested, nil)
+        }
+        let ranked = standbys.map { ($0.0, $0.1.lagSeconds ?? .infinity, rank($0.0)) }
+        guard let best = ranked.min(by: { ($0.1, $0.2, $0.0) < ($1.1, $1.2, $1.0) }) else {
+            throw FailoverError(.refused, "no reachable standby to promote")
+        }
+        return (best.0, nil)
     }
 }

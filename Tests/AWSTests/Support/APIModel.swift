@@ -7,14 +7,14 @@ import Foundation
 /// shape, required members are present, and the values pass botocore's own parameter validation.
 enum APIModel {
     /// The problems botocore finds with `request` as a call of `service`'s `operation`; empty when it conforms.
-    static func problems(with request: AWSHTTPRequest, service: String, operation: String) throws -> [String] {
+    static func problems(with request: AWSHTTPRequest, service: String, operation: String) async throws -> [String] {
         let description: [String: Any] = [
             "service": service, "operation": operation, "method": request.method, "path": request.path,
             "query": request.query.map { [$0.name, $0.value] }, "headers": request.headers,
             "body": String(decoding: request.body, as: UTF8.self),
         ]
         let input = String(decoding: try JSONSerialization.data(withJSONObject: description), as: UTF8.self)
-        let output = try runPython(checker, input: input)
+        let output = try await runPython(checker, input: input)
         return output.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 

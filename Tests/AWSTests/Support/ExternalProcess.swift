@@ -17,7 +17,7 @@ func executable(named name: String) -> URL? {
 
 /// Runs `python3 -c script` with `input` on stdin; returns stdout, or throws with stderr when it fails.
 /// boto3 and botocore read the test credentials and `MOTO_URL` from `environment`.
-func runPython(_ script: String, input: String = "", environment: [String: String] = [:]) throws -> String {
+func runPython(_ script: String, input: String = "", environment: [String: String] = [:]) async throws -> String {
     guard let python = executable(named: "python3") else {
         throw ExternalToolFailure(
             description: "python3 is not on PATH; the AWS tests need python3 with botocore and boto3")
@@ -39,12 +39,25 @@ func runPython(_ script: String, input: String = "", environment: [String: Strin
     process.standardInput = try FileHandle(forReadingFrom: inputFile)
     process.standardOutput = try FileHandle(forWritingTo: outputFile)
     process.standardError = try FileHandle(forWritingTo: errorFile)
-    try process.run()
-    process.waitUntilExit()
+    try await exitStatus(of: process)
     let output = String(decoding: (try? Data(contentsOf: outputFile)) ?? Data(), as: UTF8.self)
     guard process.terminationStatus == 0 else {
         let errors = String(decoding: (try? Data(contentsOf: errorFile)) ?? Data(), as: UTF8.self)
         throw ExternalToolFailure(description: "python3 failed (\(process.terminationStatus)): \(errors.suffix(2000))")
     }
     return output
+}
+
+/// Runs `process` and waits for its exit without holding a thread of Swift's cooperative pool (a test's server
+/// in the same process needs them all).
+func exitStatus(of process: Process) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        process.terminationHandler = { _ in continuation.resume() }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+        }
+    }
 }

@@ -27,7 +27,7 @@ struct MotoServer: Sendable {
 
     /// Runs a boto3 script against this server: `moto` is the endpoint URL, `client(service, region)` a boto3
     /// client; whatever the script prints is returned.
-    func boto3(_ body: String) throws -> String {
+    func boto3(_ body: String) async throws -> String {
         let script = """
             import boto3, json, os, sys
             moto = os.environ["MOTO_URL"]
@@ -36,7 +36,7 @@ struct MotoServer: Sendable {
                     aws_access_key_id="AKIDMOTOTESTING", aws_secret_access_key="motosecret")
 
             """ + body
-        return try runPython(script, environment: ["MOTO_URL": url])
+        return try await runPython(script, environment: ["MOTO_URL": url])
     }
 }
 
