@@ -38,9 +38,23 @@ extension Controller {
         }
     }
 
+    /// How long a vantage point's verdicts count after it was last heard; also how far back a new leader's
+    /// detectors are seeded (`seed`).
+    public static func freshness(_ settings: ControllerSettings) -> Duration {
+        max(settings.probeInterval * 5, settings.probeTimeout * 3)
+    }
+
+    /// A new term's detectors start from what the vantage points saw in the last `freshness`: this replica's own
+    /// probes from before it led (given here, oldest first, before `run` and before any other observation), then
+    /// the followers' reports, which carry what they could not deliver to the old leader. Without it a leader that
+    /// takes over from one lost with the primary's region counts the region's failures again from zero.
+    public func seed(_ observations: [ProbeObservation]) {
+        for observation in observations { observe(observation) }
+    }
+
     /// Combines the fresh verdicts into each region's assessment.
     func assess() async {
-        let staleAfter = max(settings.probeInterval * 5, settings.probeTimeout * 3)
+        let staleAfter = Self.freshness(settings)
         let now = ContinuousClock.now
         var fresh: [String: [RegionName: RegionCondition]] = [:]
         for (vantage, seen) in detectors {

@@ -36,28 +36,50 @@ extension ControllerReplica {
 
     func deliver(_ observation: ProbeObservation) async {
         inFlight[observation.region, default: 1] -= 1
+        let now = ContinuousClock.now
+        let freshSince = now - Controller.freshness(settings)
+        recentObservations.removeAll { $0.at < freshSince }
+        recentObservations.append((now, observation))
         if let controller {
+            pendingReport = []
             await controller.consume(observation)
             return
         }
-        guard observation.region != configuration.region, leaderURL != nil else { return }
+        guard observation.region != configuration.region else { return }
         // One report in flight at a time, carrying every observation made meanwhile: a report crosses the WAN, and
-        // one per observation was most of a follower's work (and of the leader's).
-        pendingReport.append(observation)
+        // one per observation was most of a follower's work (and of the leader's). What a leader did not take goes
+        // to the next leader while it is fresh (never again to the same one, which may have taken it after all): a
+        // new leader's detectors then start from the failures this vantage point has already seen.
+        pendingReport.removeAll { $0.at < freshSince }
+        pendingReport.append((now, observation))
         guard !reporting else { return }
         reporting = true
         defer { reporting = false }
         while !pendingReport.isEmpty, let url = leaderURL {
-            let report = Report(
-                vantage: configuration.region.rawValue, observations: pendingReport, leaseAnswered: leaseAnswered)
+            let fresh = ContinuousClock.now - Controller.freshness(settings)
+            let kept = (undeliveredReport?.observations ?? []).filter { $0.at >= fresh }
+            let sameLeader = undeliveredReport?.url == url
+            let sent = pendingReport
+            let answered = leaseAnswered
             pendingReport = []
             leaseAnswered = false
+            let report = Report(
+                vantage: configuration.region.rawValue,
+                observations: ((sameLeader ? [] : kept) + sent).map(\.observation),
+                leaseAnswered: answered)
             let delivered = await Self.post(
                 report, to: url + "/v1/reports", token: configuration.token, timeout: settings.probeTimeout,
                 logger: logger)
             leaderUnreachableSince = delivered ? nil : (leaderUnreachableSince ?? .now)
+            if delivered {
+                undeliveredReport = nil
+                continue
+            }
+            undeliveredReport = (url, kept + sent)
+            leaseAnswered = leaseAnswered || answered
+            // The leader does not answer: the next try comes with the next observation, not in a tight loop.
+            break
         }
-        pendingReport = []
     }
 
     /// A replica's report to the leader.

@@ -52,12 +52,21 @@ public actor ControllerReplica {
     var peersSeen: [ControlStore.ReplicaHeartbeat] = []
     var peersReadAt: ContinuousClock.Instant?
     var inFlight: [RegionName: Int] = [:]
-    /// Observations waiting for the report in flight to the leader to end.
-    var pendingReport: [ProbeObservation] = []
+    /// Observations waiting for the report in flight (or for a leader to be known), with when each was made; kept
+    /// for `Controller.freshness`.
+    var pendingReport: [(at: ContinuousClock.Instant, observation: ProbeObservation)] = []
+    /// The observations of reports that `url`'s leader did not take, for the next leader.
+    var undeliveredReport: (url: String, observations: [(at: ContinuousClock.Instant, observation: ProbeObservation)])?
+    /// This replica's own observations of the last `Controller.freshness`, to seed its detectors if it comes to lead.
+    var recentObservations: [(at: ContinuousClock.Instant, observation: ProbeObservation)] = []
     /// When this follower's last report to the leader could not be delivered (nil once one is): the leader may be
     /// dead, so the replica campaigns every tick instead of waiting to read the election key gone.
     var leaderUnreachableSince: ContinuousClock.Instant?
     var reporting = false
+    /// Whether this replica's own etcd member (the first endpoint) leads raft, as last asked (about once a second).
+    /// Its writes then commit after one round trip to a follower instead of two: it alone campaigns while the old
+    /// leader merely looks dead, so the next term starts where each of its etcd writes is quickest.
+    var ownMemberLeadsRaft = false
 
     public init(
         configuration: ControllerConfiguration, prober: any RegionProber, traffic: any TrafficManager,
@@ -171,8 +180,10 @@ public actor ControllerReplica {
         let mayCampaign =
             !inPrimaryRegion || (leaderAbsentSince.map { $0.duration(to: .now) >= .seconds(1) } ?? false)
         // A campaign only creates the key when it is absent, so trying while the leader looks dead costs a raft
-        // write per tick and saves the state poll's delay (a read across the WAN) after its session ends.
-        let leaderLooksDead = seen != nil && leaderUnreachableSince != nil && controller == nil
+        // write per tick and saves the state poll's delay (a read across the WAN) after its session ends. Only the
+        // replica beside etcd's raft leader does so: it wins the next term (the others campaign once they read the
+        // key gone), and every write of a failover then costs one round trip to a follower, not two.
+        let leaderLooksDead = seen != nil && leaderUnreachableSince != nil && controller == nil && ownMemberLeadsRaft
         if (seen == nil || leaderLooksDead) && snapshotRead && mayCampaign {
             do {
                 let (current, holderLease) = try await store.campaign(region: configuration.region, lease: lease.id)
@@ -282,6 +293,8 @@ public actor ControllerReplica {
                 metrics: metrics, prober: prober, traffic: traffic, replication: replication,
                 actions: actions, sessionHorizon: { [weak self] in await self?.sessionHorizon },
                 saved: { [weak self] in await self?.adopt($0, revision: $1, sentAt: $2) }, logger: logger)
+            let freshSince = ContinuousClock.now - Controller.freshness(settings)
+            await controller.seed(recentObservations.filter { $0.at >= freshSince }.map(\.observation))
             self.controller = controller
             leadingSince = .now
             controllerTask = Task { await controller.run() }
@@ -303,7 +316,13 @@ public actor ControllerReplica {
     /// Reads the state a few times a second (linearizable reads, the leader's replica too); a cut-off replica keeps
     /// its last read, from which it grants nothing once the lease duration has passed since the read was sent.
     func stateLoop() async {
+        var round = 0
         while !Task.isCancelled {
+            if round % 4 == 0, let own = configuration.etcdEndpoints.first {
+                let status = try? await store.etcd.status(of: own)
+                ownMemberLeadsRaft = status.map { $0.leaderID != 0 && $0.leaderID == $0.memberID } ?? false
+            }
+            round += 1
             let sentAt = ContinuousClock.now
             if let snapshot = try? await store.snapshot() {
                 if let (state, revision) = snapshot.state { adopt(state, revision: revision, sentAt: sentAt) }
