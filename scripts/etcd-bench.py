@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""What the lab's etcd members cost: write latency from each region to its own member, and the members' memory and
-CPU while idle.
+"""What the lab's etcd members cost: write latency from each region to its own member, the members' memory and
+CPU while idle, and how long a write-lease renewal takes.
 
-Usage: scripts/etcd-bench.py [--dir .drlab] [--writes 50] [--idle 20] [--kill-leader]
+Usage: scripts/etcd-bench.py [--dir .drlab] [--writes 50] [--idle 20] [--leases 50] [--kill-leader]
 
 Each region's member is reached directly (a controller in that region would do the same); a put commits once a
 majority of members has it, so its latency is the round trip to the raft leader plus the leader's round trip to its
@@ -10,13 +10,19 @@ nearest follower, across the WAN emulator. Memory is VmRSS; CPU is utime+stime f
 no client traffic (raft heartbeats only). With --kill-leader it then SIGKILLs the raft leader's member (by the pid
 in lab.json, after checking /proc/PID/exe) and prints how long until a put through another member commits again;
 `drctl fault REGION --heal` starts the member again.
+Lease renewal: `--leases` lease requests for the primary's region, one after the other, to each replica as a portal
+of that region sends them (POST /v1/lease with the lab's bearer token and a nonce; its own region's replica directly,
+the others through the WAN emulator), with the answer's decision; a replica answers from the state it polls, so no
+etcd round trip is in this path once its grant is recorded.
 """
 import argparse, base64, json, os, signal, statistics, time, urllib.request
 
 
-def post(url, body):
+def post(url, body, token=None):
     req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
     req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(req, timeout=10) as response:
         return json.loads(response.read())
 
@@ -37,6 +43,7 @@ def main():
     parser.add_argument("--dir", default=".drlab")
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--idle", type=float, default=20)
+    parser.add_argument("--leases", type=int, default=50)
     parser.add_argument("--kill-leader", action="store_true")
     args = parser.parse_args()
     with open(os.path.join(args.dir, "lab.json")) as f:
@@ -63,8 +70,30 @@ def main():
     for name, pid in pids.items():
         share = (cpu_seconds(pid) - before[name]) / args.idle * 100
         print(f"member {name:15} RSS {rss_kib(pid) / 1024:6.1f} MiB  idle CPU {share:5.2f} % of one core")
+    lease_latency(lab, args.leases)
     if args.kill_leader:
         kill_leader(members, key)
+
+
+def lease_latency(lab, count):
+    primary = lab["primary"]
+    own = next(r for r in lab["regions"] if r["name"] == primary)
+    urls = [(primary, f"http://127.0.0.1:{own['controller']['port']}")] + [
+        (r["name"], f"http://127.0.0.1:{r['controller']['routes'][primary]}")
+        for r in lab["regions"] if r["name"] != primary and r.get("controller", {}).get("routes", {}).get(primary)]
+    for name, url in urls:
+        samples, decisions = [], {}
+        for i in range(count):
+            start = time.perf_counter()
+            answer = post(url + "/v1/lease", {"region": primary, "nonce": f"bench-{i}"}, lab["controlToken"])
+            samples.append((time.perf_counter() - start) * 1000)
+            decision = answer.get("decision", "?")
+            decisions[decision] = decisions.get(decision, 0) + 1
+        samples.sort()
+        print(
+            f"lease for {primary} from {name:15} p50 {statistics.median(samples):7.1f} ms  "
+            f"p99 {samples[min(len(samples) - 1, int(0.99 * len(samples)))]:7.1f} ms  ({count} requests: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(decisions.items())) + ")")
 
 
 def kill_leader(members, key):

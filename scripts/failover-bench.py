@@ -25,8 +25,9 @@ def post(url, body, headers, timeout):
         return 0
 
 
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
+def get_json(url, token):
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -40,7 +41,7 @@ def one_run(drctl, index):
         subprocess.run([drctl, "lab", "up", "--dir", folder], check=True, stdout=subprocess.DEVNULL)
         state = json.load(open(f"{folder}/lab.json"))
         edge = f"http://127.0.0.1:{state['edge']['port']}"
-        controller = f"http://127.0.0.1:{state['controller']['port']}"
+        token = state["controlToken"]
         results, lock, stop = [], threading.Lock(), threading.Event()
 
         def writer():
@@ -75,10 +76,13 @@ def one_run(drctl, index):
         time.sleep(1)
         stop.set()
         time.sleep(3.5)
-        events = get_json(controller + "/v1/events")
+        # The leader after the failover (its URL from the lab's status contract); every control call needs the token.
+        controller = json.loads(subprocess.run([drctl, "lab", "status", "--dir", folder, "--json"], check=True,
+                                               capture_output=True, text=True).stdout)["controller"]
+        events = get_json(controller + "/v1/events", token)
         down = [parse_time(e["time"]) for e in events if e["kind"] == "region-down" and e.get("region") == "us-east-1"]
         detection = (min(down) - fault) if down else None
-        status = get_json(controller + "/v1/status")
+        status = get_json(controller + "/v1/status", token)
         primary = status["primary"]
         port = next(r["postgres"]["port"] for r in state["regions"] if r["name"] == primary)
         with lock:
