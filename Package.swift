@@ -282,6 +282,7 @@ let package = Package(
             name: "LabTests",
             dependencies: [
                 "Lab", "Failover", "LocalPostgres", "Controller", "Drills", "Runbook", "DRConfiguration", "Etcd",
+                "StandInServers",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

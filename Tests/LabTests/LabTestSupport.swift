@@ -2,6 +2,7 @@ import Failover
 import Foundation
 import Lab
 import Logging
+import StandInServers
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -20,41 +21,15 @@ enum BuiltProducts {
 /// (each three PostgreSQL servers, portals, etcd members, the WAN, the edge, a controller and agents) starve
 /// two cores so badly that probes time out, the controller fails over during start-up and a lab never gets its
 /// write lease: the failures seen under load were of that kind.
-actor LabSlots {
-    static let shared = LabSlots(capacity: 2)
-    private var free: Int
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(capacity: Int) { free = capacity }
-
-    func acquire() async {
-        if free > 0 {
-            free -= 1
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    func release() {
-        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
-    }
-}
+let labSlots = TestSlots(capacity: 2)
 
 /// Runs `body` while it holds one of the test process's lab slots.
 func withLabSlot<T>(_ body: () async throws -> T) async throws -> T {
-    await LabSlots.shared.acquire()
-    do {
-        let result = try await body()
-        await LabSlots.shared.release()
-        return result
-    } catch {
-        await LabSlots.shared.release()
-        throw error
-    }
+    try await labSlots.withSlot(body)
 }
 
 /// Runs `body` with a lab in a fresh temporary folder and always takes the lab down (by pid) and deletes the
-/// folder afterwards, also when `body` throws. The lab holds a slot of `LabSlots` while it runs.
+/// folder afterwards, also when `body` throws. The lab holds a slot of `labSlots` while it runs.
 func withLab<T>(
     _ configure: (inout LabConfiguration) -> Void = { _ in },
     _ body: (LabDeployment, LabState) async throws -> T

@@ -1,5 +1,6 @@
 import AWS
 import Foundation
+import StandInServers
 
 #if canImport(Glibc)
     import Glibc
@@ -40,43 +41,15 @@ struct MotoServer: Sendable {
     }
 }
 
-/// Admits `limit` holders at a time, the others wait in order.
-actor AsyncSemaphore {
-    private var free: Int
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(_ limit: Int) { free = limit }
-
-    func acquire() async {
-        if free > 0 {
-            free -= 1
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    func release() {
-        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
-    }
-}
-
 /// One moto server at a time: each is a Python process that loads botocore's models, and on two cores,
 /// beside the rest of the test suite, several at once made their answers pass the clients' timeouts (CI, session 9).
-let motoServers = AsyncSemaphore(1)
+let motoServers = TestSlots(capacity: 1)
 
 /// Starts `moto_server -H 127.0.0.1 -p PORT` on a free port, waits until it accepts connections, runs `body`,
 /// and stops the server by its pid afterwards, also when `body` throws. Fails (never skips) without moto.
 /// Waits for a turn first (`motoServers`).
 func withMotoServer<Result>(_ body: (MotoServer) async throws -> Result) async throws -> Result {
-    await motoServers.acquire()
-    do {
-        let result = try await runMotoServer(body)
-        await motoServers.release()
-        return result
-    } catch {
-        await motoServers.release()
-        throw error
-    }
+    try await motoServers.withSlot { try await runMotoServer(body) }
 }
 
 private func runMotoServer<Result>(_ body: (MotoServer) async throws -> Result) async throws -> Result {
