@@ -17,42 +17,64 @@ public struct TestEtcdCluster {
     public var members: [Member]
     public var endpoints: [String] { members.map(\.configuration.clientURL) }
 
-    /// Runs `body` with a fresh cluster of `size` members that all answer `/health`.
+    /// Runs `body` with a fresh cluster of `size` members that all answer `/health`. A member that exits before
+    /// the cluster is healthy (its port, free a moment ago, was taken by another test meanwhile) starts the cluster
+    /// again on new ports, at most three times.
     public static func with<T>(size: Int = 1, _ body: (inout TestEtcdCluster) async throws -> T) async throws -> T {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("etcd-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var attempt = 1
+        while true {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "etcd-test-\(UUID().uuidString)")
+            var cluster = TestEtcdCluster(members: [], folder: folder)
+            let result: Result<T, any Error>
+            var exitedEarly = false
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try cluster.launch(size: size)
+                do {
+                    try await cluster.waitUntilHealthy()
+                } catch let error as EtcdError where cluster.members.contains(where: { !$0.process.isRunning }) {
+                    exitedEarly = true
+                    throw error
+                }
+                result = .success(try await body(&cluster))
+            } catch {
+                result = .failure(error)
+            }
+            for member in cluster.members { await stop(member.process) }
+            try? FileManager.default.removeItem(at: folder)
+            if exitedEarly, attempt < 3 {
+                attempt += 1
+                continue
+            }
+            return try result.get()
+        }
+    }
+
+    var folder: URL
+
+    private mutating func launch(size: Int) throws {
         let ports = try (0..<size).map { _ in (try PostgresTools.freePort(), try PostgresTools.freePort()) }
         let peers = ports.enumerated().map { index, ports in
             EtcdMemberConfiguration.Peer(name: "m\(index)", peerURL: "http://127.0.0.1:\(ports.1)")
         }
-        var cluster = TestEtcdCluster(members: [])
-        let result: Result<T, any Error>
-        do {
-            let executable = try EtcdMemberConfiguration.executable()
-            for (index, (clientPort, peerPort)) in ports.enumerated() {
-                let configuration = EtcdMemberConfiguration(
-                    name: "m\(index)", dataDirectory: folder.appendingPathComponent("m\(index)").path,
-                    clientPort: clientPort, peerPort: peerPort, initialCluster: peers)
-                try configuration.validate()
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = configuration.arguments
-                let log = folder.appendingPathComponent("m\(index).log")
-                FileManager.default.createFile(atPath: log.path, contents: nil)
-                let handle = try FileHandle(forWritingTo: log)
-                process.standardOutput = handle
-                process.standardError = handle
-                try PostgresTools.launch(process)
-                cluster.members.append(Member(configuration: configuration, process: process))
-            }
-            try await cluster.waitUntilHealthy()
-            result = .success(try await body(&cluster))
-        } catch {
-            result = .failure(error)
+        let executable = try EtcdMemberConfiguration.executable()
+        for (index, (clientPort, peerPort)) in ports.enumerated() {
+            let configuration = EtcdMemberConfiguration(
+                name: "m\(index)", dataDirectory: folder.appendingPathComponent("m\(index)").path,
+                clientPort: clientPort, peerPort: peerPort, initialCluster: peers)
+            try configuration.validate()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = configuration.arguments
+            let log = folder.appendingPathComponent("m\(index).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            try PostgresTools.launch(process)
+            members.append(Member(configuration: configuration, process: process))
         }
-        for member in cluster.members { await stop(member.process) }
-        try? FileManager.default.removeItem(at: folder)
-        return try result.get()
     }
 
     /// Stops member `index` by its pid (SIGKILL: a crash).
@@ -65,12 +87,25 @@ public struct TestEtcdCluster {
         let client = try EtcdClient(configuration: .init(endpoints: endpoints))
         // Generous: with the whole suite on two cores a member's first fsyncs can take long.
         let deadline = ContinuousClock.now + .seconds(90)
-        for endpoint in (indices ?? Array(members.indices)).map({ endpoints[$0] }) {
-            while await !client.isHealthy(endpoint) {
-                guard ContinuousClock.now < deadline else { throw EtcdError(.unavailable, "\(endpoint) not healthy") }
+        let awaited = indices ?? Array(members.indices)
+        for index in awaited {
+            while await !client.isHealthy(endpoints[index]) {
+                if let exited = awaited.first(where: { !members[$0].process.isRunning }) {
+                    throw EtcdError(.unavailable, "member m\(exited) exited: \(logTail(exited))")
+                }
+                guard ContinuousClock.now < deadline else {
+                    throw EtcdError(.unavailable, "\(endpoints[index]) not healthy; its log ends: \(logTail(index))")
+                }
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
+    }
+
+    /// The last lines of member `index`'s log, for an error message.
+    private func logTail(_ index: Int) -> String {
+        let log = folder.appendingPathComponent("m\(index).log")
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(3).joined(separator: " | ")
     }
 
     private static func stop(_ process: Process, signal: Int32 = SIGTERM) async {
