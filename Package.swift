@@ -233,7 +233,11 @@ let package = Package(
         .testTarget(
             name: "EtcdTests", dependencies: ["Etcd", "EtcdTestSupport", "LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ControllerTests", dependencies: ["Controller", "Etcd", "EtcdTestSupport", "Failover"],
+            name: "ControllerTests",
+            dependencies: [
+                "Controller", "Etcd", "EtcdTestSupport", "Failover",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "LocalPostgresTests", dependencies: ["LocalPostgres"], swiftSettings: swiftSettings),
         .testTarget(
@@ -290,6 +294,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["Browser/cdp.py"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -33,6 +33,8 @@ public struct ControllerConfiguration: Sendable {
     public var alarmFile: String?
     /// Whom to page, in order, named in every notification.
     public var page: [String] = []
+    /// The status page's behaviour.
+    public var statusPage = StatusPageSettings()
 
     public init(
         directory: String, port: Int, region: RegionName, regions: [RegionName], initialPrimary: RegionName,
@@ -50,7 +52,7 @@ public struct ControllerConfiguration: Sendable {
 
     /// Notification targets and the paging order, as `drctl lab up --config` writes them for the controller
     /// (`<lab>/controller-notifications.json`).
-    public struct Notifications: Codable, Sendable {
+    public struct Notifications: LabSavedFile, Sendable {
         public var webhooks: [String]
         public var file: String?
         public var page: [String]
@@ -61,19 +63,7 @@ public struct ControllerConfiguration: Sendable {
             self.page = page
         }
 
-        static func path(inLab directory: String) -> String {
-            (directory as NSString).appendingPathComponent("controller-notifications.json")
-        }
-
-        /// The targets saved in the lab in `directory`; nil when it has none.
-        public static func load(fromLab directory: String) throws -> Notifications? {
-            guard let data = FileManager.default.contents(atPath: path(inLab: directory)) else { return nil }
-            return try JSONDecoder().decode(Notifications.self, from: data)
-        }
-
-        public func save(inLab directory: String) throws {
-            try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: Self.path(inLab: directory)))
-        }
+        public static let fileName = "controller-notifications.json"
     }
 
     /// Applies notification targets read from a file.
@@ -89,5 +79,26 @@ public struct ControllerConfiguration: Sendable {
     /// cannot tell its region from the rest of the world being cut off).
     func vantagePoints(for region: RegionName) -> [String] {
         (edgeVotes ? ["edge"] : []) + regions.filter { $0 != region }.map(\.rawValue)
+    }
+}
+
+/// A JSON file `drctl lab up` writes into the lab's folder for the replicas to read when they start.
+public protocol LabSavedFile: Codable {
+    static var fileName: String { get }
+}
+
+extension LabSavedFile {
+    static func path(inLab directory: String) -> String {
+        (directory as NSString).appendingPathComponent(fileName)
+    }
+
+    /// What the lab in `directory` saved; nil when it saved nothing.
+    public static func load(fromLab directory: String) throws -> Self? {
+        guard let data = FileManager.default.contents(atPath: path(inLab: directory)) else { return nil }
+        return try JSONDecoder().decode(Self.self, from: data)
+    }
+
+    public func save(inLab directory: String) throws {
+        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: Self.path(inLab: directory)))
     }
 }

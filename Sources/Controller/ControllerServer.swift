@@ -14,9 +14,14 @@ import ServiceLifecycle
 /// leader.
 public enum ControllerServer {
     /// Runs the replica (election, probes, and the controller while it leads) and its API until SIGTERM/SIGINT.
-    public static func run(_ replica: ControllerReplica, host: String, port: Int, logger: Logger) async throws {
+    /// `requestCounts` feeds the status page's request and error charts (the edge's counters in a lab).
+    public static func run(
+        _ replica: ControllerReplica, host: String, port: Int, logger: Logger,
+        requestCounts: (@Sendable () async -> StatusFeed.RequestCounts?)? = nil
+    ) async throws {
         let app = Application(
-            router: router(replica), configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            router: router(replica, feed: StatusFeed(replica: replica, requestCounts: requestCounts)),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
             services: [ReplicaLoop(replica: replica)], logger: logger)
         try await app.runService()
     }
@@ -156,33 +161,57 @@ public enum ControllerServer {
     }
 
     /// Refuses every call without the configured bearer token (401 problem+json) but `/health` and `/metrics`:
-    /// no lease, no status and no control action for an unauthenticated caller.
+    /// no lease, no status and no control action for an unauthenticated caller. The status page's session cookie
+    /// stands in for the token on reads; a control action with the cookie alone needs the page's own header and a
+    /// replica started with the page's actions allowed (403 otherwise). `/ui` and `/ui/login` answer a caller
+    /// without either with the login form themselves.
     struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-        let token: [UInt8]
+        let token: String
+        let pageActions: Bool
+
+        static func authorized(_ request: Request, token: String) -> Bool {
+            let presented = request.headers[.authorization].map { Array($0.utf8) } ?? []
+            return !token.isEmpty && ConstantTime.equal(presented, Array("Bearer \(token)".utf8))
+        }
 
         func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
             async throws -> Response
         {
-            if request.uri.path == "/health" || request.uri.path == "/metrics" {
+            let path = request.uri.path
+            if path == "/health" || path == "/metrics" || path == "/ui" || path == "/ui/login" {
                 return try await next(request, context)
             }
-            let presented = request.headers[.authorization].map { Array($0.utf8) } ?? []
-            guard !token.isEmpty, ConstantTime.equal(presented, Array("Bearer ".utf8) + token) else {
-                var response = Problem(
-                    .unauthorized, "unauthorized",
-                    "this call needs the control plane's bearer token (Authorization: Bearer …)"
-                ).response
-                response.headers[.wwwAuthenticate] = "Bearer"
-                return response
+            if Self.authorized(request, token: token) { return try await next(request, context) }
+            if StatusPageRoutes.hasSession(request, token: token) {
+                if request.method == .get { return try await next(request, context) }
+                guard request.headers[StatusPageRoutes.pageHeader] == "1" else {
+                    return Problem(.forbidden, "no-page-header", "the status page's calls carry X-DRCTL-UI: 1")
+                        .response
+                }
+                guard pageActions else {
+                    return Problem(
+                        .forbidden, "page-actions-off",
+                        "this replica's status page shows commands only (start it with page actions allowed)"
+                    ).response
+                }
+                return try await next(request, context)
             }
-            return try await next(request, context)
+            var response = Problem(
+                .unauthorized, "unauthorized",
+                "this call needs the control plane's bearer token (Authorization: Bearer …)"
+            ).response
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
         }
     }
 
-    static func router(_ replica: ControllerReplica) -> Router<BasicRequestContext> {
+    static func router(_ replica: ControllerReplica, feed: StatusFeed? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: BearerTokenMiddleware(token: Array(replica.configuration.token.utf8)))
+        router.add(
+            middleware: BearerTokenMiddleware(
+                token: replica.configuration.token, pageActions: replica.configuration.statusPage.actions))
+        StatusPageRoutes.add(to: router, replica: replica, feed: feed ?? StatusFeed(replica: replica))
         router.get("health") { _, _ in try json(["status": "ok"]) }
         router.get("v1/leader") { _, _ in
             guard let leader = await replica.leader else {

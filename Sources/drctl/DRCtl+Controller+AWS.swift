@@ -92,7 +92,7 @@ struct AWSReplicaOptions: ParsableArguments {
 extension ControllerCommand {
     /// A replica on AWS: Aurora for the roles and the promotion, Global Accelerator for the dials, each region's
     /// load balancer for the probes; the initial primary from etcd's state, else from Aurora's writer.
-    func runOnAWS(_ wiring: AWSReplicaConfiguration, logger: Logger) async throws {
+    func runOnAWS(_ wiring: AWSReplicaConfiguration, page: StatusPageSettings, logger: Logger) async throws {
         let session = try aws.deployment.session(for: wiring.deployment)
         let replication = try AuroraGlobalReplication(configuration: wiring.deployment, session: session)
         let store = ControlStore(
@@ -115,6 +115,7 @@ extension ControllerCommand {
         configuration.host = wiring.host
         configuration.token = wiring.token
         configuration.leaseSigningKey = wiring.leaseSigningKey
+        configuration.statusPage = page
         let prober = AWSRegionProber(
             portalURLs: wiring.portalURLs, tlsName: wiring.portalTLSName, timeout: wiring.settings.probeTimeout,
             replication: replication, logger: logger)

@@ -26,6 +26,14 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(name: .customLong("dir"), help: "Lab mode: the lab's state folder.") var directory: String?
     @Option(help: "The region the replica runs in.") var region: String
     @Option(help: "Log level: debug, info, warning.") var logLevel: String = "info"
+    @Flag(
+        name: .customLong("page-actions"),
+        help: "The status page's buttons act (each after a confirmation); without it they show the drctl command.")
+    var pageActions = false
+    @Option(
+        name: .customLong("drill-history"),
+        help: "The drill history the status page shows (JSON lines; a lab's replicas use the one lab up names).")
+    var drillHistory: String?
     @OptionGroup(title: "AWS mode (without --dir)") var aws: AWSReplicaOptions
 
     func validate() throws {
@@ -47,7 +55,9 @@ struct ControllerCommand: AsyncParsableCommand {
             try await runLab(LabDirectoryOption.deployment(at: directory), region: name, logger: logger)
         } else {
             let configuration = try aws.configuration(region: name, environment: ProcessInfo.processInfo.environment)
-            try await runOnAWS(configuration, logger: logger)
+            try await runOnAWS(
+                configuration, page: StatusPageSettings(actions: pageActions, drillHistory: drillHistory),
+                logger: logger)
         }
     }
 
@@ -65,13 +75,19 @@ struct ControllerCommand: AsyncParsableCommand {
         if let notifications = try ControllerConfiguration.Notifications.load(fromLab: deployment.directory) {
             configuration.apply(notifications)
         }
+        configuration.statusPage = try StatusPageSettings.load(fromLab: deployment.directory) ?? StatusPageSettings()
+        configuration.statusPage.actions = configuration.statusPage.actions || pageActions
+        if let drillHistory { configuration.statusPage.drillHistory = drillHistory }
+        let admin = EdgeAdminClient(baseURL: edge.adminURL, token: edge.adminToken)
         let replication = LabReplication(deployment: deployment, logger: logger)
         let replica = try ControllerReplica(
             configuration: configuration,
             prober: LabProber(targets: wiring.targets, timeout: settings.probeTimeout, logger: logger),
-            traffic: EdgeTrafficManager(admin: EdgeAdminClient(baseURL: edge.adminURL, token: edge.adminToken)),
-            replication: replication, actions: replication, logger: logger)
-        try await ControllerServer.run(replica, host: "127.0.0.1", port: wiring.port, logger: logger)
+            traffic: EdgeTrafficManager(admin: admin), replication: replication, actions: replication, logger: logger)
+        try await ControllerServer.run(replica, host: "127.0.0.1", port: wiring.port, logger: logger) {
+            guard let text = try? await admin.metricsText() else { return nil }
+            return StatusFeed.edgeRequestCounts(fromPrometheusText: text)
+        }
     }
 }
 
@@ -337,5 +353,27 @@ struct FaultCommand: AsyncParsableCommand {
             try await injector.inject(parsed, into: name)
             print("\(name): \(parsed) injected")
         }
+    }
+}
+
+struct UICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ui",
+        abstract: "Print the URL of the leader's status page (it carries the control token: treat it as a secret).",
+        discussion: """
+            Opening the URL signs the browser in (a session cookie, then the token leaves the address bar); every
+            replica serves the page at /ui, the leader's shows changes first. Without the token /ui answers 401 with
+            a login form.
+            """)
+    @OptionGroup var options: ControllerOptions
+
+    func run() async throws {
+        let state = try options.lab.deployment().state()
+        let status = try await state.controllerClient.status()
+        guard let url = state.regions.first(where: { $0.name == status.leader })?.controller?.url else {
+            throw ValidationError("the leader (\(status.leader)) is not a replica of this lab")
+        }
+        let token = state.controlToken.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        print("\(url)/ui?token=\(token)")
     }
 }

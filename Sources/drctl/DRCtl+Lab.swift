@@ -21,8 +21,16 @@ extension DRCtl {
 
 /// The lab folder option shared by every `drctl lab` command.
 struct LabDirectoryOption: ParsableArguments {
+    static let defaultDirectory = ".drlab"
     @Option(name: .customLong("dir"), help: "The lab's state folder.")
-    var directory: String = ".drlab"
+    var directory: String = Self.defaultDirectory
+
+    /// What a `drctl` command for this lab appends: nothing for the default folder.
+    var commandSuffix: String {
+        guard directory != Self.defaultDirectory else { return "" }
+        let plain = directory.allSatisfy { $0.isLetter || $0.isNumber || "/._-+:@".contains($0) }
+        return "--dir " + (plain ? directory : "'" + directory.replacingOccurrences(of: "'", with: "'\\''") + "'")
+    }
 
     func deployment() -> LabDeployment { Self.deployment(at: directory) }
 
@@ -57,6 +65,10 @@ extension DRCtl.LabCommand {
                 "A deployment file (deploy/customer-portal.dr.yaml): its regions, primary, durability, controller "
                     + "settings, notification targets and paging order replace the flags above."))
         var config: String?
+        @Flag(
+            name: .customLong("page-actions"),
+            help: "The replicas' status pages act on their buttons (after a confirmation) instead of showing commands.")
+        var pageActions = false
         @Flag(help: "Print the status as JSON.") var json = false
 
         /// `base` with every `--set` applied; a bad one is a one-line error naming it.
@@ -85,6 +97,7 @@ extension DRCtl.LabCommand {
             configuration.directory = lab.directory
             configuration.controllerSettings = try settings()
             var notifications: ControllerConfiguration.Notifications?
+            var drillHistory = Deployment.Drills().history
             if let config {
                 let file: Deployment
                 do { file = try Deployment.load(path: config) } catch { throw ValidationError("\(error)") }
@@ -92,6 +105,7 @@ extension DRCtl.LabCommand {
                 configuration.primary = file.primaryRegion?.name ?? configuration.regions[0]
                 configuration.durability = Durability(rawValue: file.durability.rawValue) ?? .sync
                 configuration.controllerSettings = try settings(over: file.controller)
+                drillHistory = file.drills.history
                 // The lab sends nothing off this machine: only loopback webhooks are kept.
                 let loopback = file.notifications.webhooks.filter {
                     let host = URL(string: $0)?.host
@@ -112,10 +126,14 @@ extension DRCtl.LabCommand {
                     })
             }
             let deployment = lab.deployment()
-            if let notifications {
-                try FileManager.default.createDirectory(atPath: deployment.directory, withIntermediateDirectories: true)
-                try notifications.save(inLab: deployment.directory)
-            }
+            try FileManager.default.createDirectory(atPath: deployment.directory, withIntermediateDirectories: true)
+            try notifications?.save(inLab: deployment.directory)
+            let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            try StatusPageSettings(
+                actions: pageActions,
+                commandSuffix: lab.commandSuffix,
+                drillHistory: URL(fileURLWithPath: drillHistory, relativeTo: here).standardizedFileURL.path
+            ).save(inLab: deployment.directory)
             let (_, alreadyRunning) = try await deployment.up(configuration)
             if alreadyRunning && !json { print("a lab is already running in \(deployment.directory):") }
             try await printStatus(deployment, json: json)

@@ -9,7 +9,7 @@ struct DRCtl: AsyncParsableCommand {
         subcommands: [
             LabCommand.self, StatusCommand.self, EventsCommand.self, FailoverCommand.self, SwitchoverCommand.self,
             RejoinCommand.self, ModeCommand.self, DrillCommand.self, DrainCommand.self, UndrainCommand.self,
-            FaultCommand.self,
+            FaultCommand.self, UICommand.self,
             ControllerCommand.self, EdgeCommand.self, TrafficCommand.self, AWSCommand.self, RunbookCommand.self,
         ]
     )

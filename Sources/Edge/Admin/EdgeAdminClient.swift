@@ -46,9 +46,24 @@ public struct EdgeAdminClient: Sendable {
         try await send(.POST, "/endpoint-groups/\(Self.escaped(region.rawValue))/drain", body: nil)
     }
 
+    /// The edge's Prometheus metrics as text (the status page's request and error charts read them).
+    public func metricsText() async throws(EdgeError) -> String {
+        String(decoding: try await exchange(.GET, "/metrics", body: nil), as: UTF8.self)
+    }
+
     private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: Int]?)
         async throws(EdgeError) -> Answer
     {
+        let data = try await exchange(method, path, body: body)
+        do {
+            return try JSONDecoder().decode(Answer.self, from: data)
+        } catch {
+            throw EdgeError(.adminUnavailable, "the edge admin API answered \(path) with unreadable JSON")
+        }
+    }
+
+    /// The body of a 2xx answer to `method path`.
+    private func exchange(_ method: HTTPMethod, _ path: String, body: [String: Int]?) async throws(EdgeError) -> Data {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -69,11 +84,7 @@ public struct EdgeAdminClient: Sendable {
             let detail = (try? JSONDecoder().decode(EdgeProblem.self, from: data))?.detail ?? "HTTP \(status)"
             throw EdgeError(.adminRequestRefused, "the edge refused \(method) \(path): \(detail)", status: status)
         }
-        do {
-            return try JSONDecoder().decode(Answer.self, from: data)
-        } catch {
-            throw EdgeError(.adminUnavailable, "the edge admin API answered \(path) with unreadable JSON")
-        }
+        return data
     }
 
     private static func escaped(_ segment: String) -> String {

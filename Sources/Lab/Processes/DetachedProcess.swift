@@ -10,7 +10,7 @@ import LocalPostgres
 /// (wrapping them in `setsid` would fork, since a group leader cannot start a session, and hide the real pid).
 /// They are stopped only by the pid recorded in the lab state, after checking that it still runs the recorded
 /// executable.
-enum DetachedProcess {
+public enum DetachedProcess {
     /// Starts `executable arguments` detached, output appended to `logFile`; the record of the started process.
     static func start(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], logFile: String
@@ -50,7 +50,7 @@ enum DetachedProcess {
     }
 
     /// Every process below `pid`, parents before children, from `/proc/*/stat`.
-    static func descendants(of pid: Int32) -> [Int32] {
+    public static func descendants(of pid: Int32) -> [Int32] {
         var children: [Int32: [Int32]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let child = Int32(entry),
