@@ -87,6 +87,12 @@ extension RunbookBuilder {
             .bullets(targets),
             .paragraph([.text("To watch what the controller sees, and the timeline as it happens:")]),
             .commands([drctl("status"), drctl("events", "--follow")]),
+            .paragraph(
+                text(
+                    "Or open the live status page: `drctl ui` prints its address (it carries the control token; "
+                        + "do not paste it into the incident channel). It shows every region, the failover's steps "
+                        + "as they run, the alarms and the timeline, and each action's `drctl` command.")),
+            .commands([drctl("ui")]),
         ]
         if let aws = deployment.aws {
             blocks.append(.heading(3, "Detection on AWS"))
