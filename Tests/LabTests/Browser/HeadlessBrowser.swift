@@ -57,6 +57,8 @@ struct HeadlessBrowser {
             result = .failure(error)
         }
         await stop(process)
+        // The screenshots stay for whoever looks into a failure; the profile (tens of MB) goes.
+        try? FileManager.default.removeItem(at: profile)
         return try result.get()
     }
 
