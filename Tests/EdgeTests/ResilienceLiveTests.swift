@@ -25,7 +25,9 @@ import Testing
             portals: [eu], extraEndpoints: [(region: "us-east-1", url: hung.url)],
             configure: {
                 $0.primaryRegion = "us-east-1"
-                $0.responseTimeoutMilliseconds = 1000
+                // Generous: the retry goes to an in-process portal, which must answer within it while the whole
+                // suite starts on two cores (1 s was too short there).
+                $0.responseTimeoutMilliseconds = 3000
                 // Keep the hung region "healthy" so that the request really goes to it.
                 $0.healthCheck.failureThreshold = 100
             }

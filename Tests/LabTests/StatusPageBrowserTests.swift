@@ -155,14 +155,13 @@ import Testing
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        let exited = AsyncStream<Int32> { continuation in
-            process.terminationHandler = {
-                continuation.yield($0.terminationStatus); continuation.finish()
-            }
-        }
         try process.run()
-        var status: Int32 = -1
-        for await code in exited { status = code }
+        // Polled, like the browser's driver: an exit notice can go missing in a process full of children.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while process.isRunning, !HeadlessBrowser.exited(process.processIdentifier), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let status: Int32 = process.isRunning ? 0 : process.terminationStatus
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard status == 0 else { throw TestFailure("drctl \(arguments.joined(separator: " ")) exited \(status)") }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
