@@ -86,6 +86,12 @@ extension DRCtl.LabCommand {
 
         func validate() throws { _ = try settings() }
 
+        /// `path` as the replicas read it: relative to the folder `lab up` runs in, since they run elsewhere.
+        func absolute(_ path: String) -> String {
+            URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                .standardizedFileURL.path
+        }
+
         func run() async throws {
             var configuration = LabConfiguration()
             configuration.regions = regions.split(separator: ",").map { RegionName(String($0)) }
@@ -113,13 +119,7 @@ extension DRCtl.LabCommand {
                 }
                 notifications = .init(
                     webhooks: loopback,
-                    file: file.notifications.file.map {
-                        URL(
-                            fileURLWithPath: $0,
-                            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-                        )
-                        .standardizedFileURL.path
-                    },
+                    file: file.notifications.file.map(absolute),
                     page: file.pagingOrder.map {
                         "\($0.position). \($0.contact.name) (\($0.contact.role)) by \($0.channel.rawValue) "
                             + "\($0.address), after \($0.afterMinutes) min"
@@ -128,11 +128,8 @@ extension DRCtl.LabCommand {
             let deployment = lab.deployment()
             try FileManager.default.createDirectory(atPath: deployment.directory, withIntermediateDirectories: true)
             try notifications?.save(inLab: deployment.directory)
-            let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             try StatusPageSettings(
-                actions: pageActions,
-                commandSuffix: lab.commandSuffix,
-                drillHistory: URL(fileURLWithPath: drillHistory, relativeTo: here).standardizedFileURL.path
+                actions: pageActions, commandSuffix: lab.commandSuffix, drillHistory: absolute(drillHistory)
             ).save(inLab: deployment.directory)
             let (_, alreadyRunning) = try await deployment.up(configuration)
             if alreadyRunning && !json { print("a lab is already running in \(deployment.directory):") }

@@ -149,21 +149,10 @@ import Testing
     }
 
     func runDrctl(_ arguments: [String]) async throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.drctl)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Polled, like the browser's driver: an exit notice can go missing in a process full of children.
-        let deadline = ContinuousClock.now + .seconds(120)
-        while process.isRunning, !HeadlessBrowser.exited(process.processIdentifier), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
+        let (status, output, _) = try await HeadlessBrowser.run(BuiltProducts.drctl, arguments, limit: .seconds(120))
+        guard status == 0 || status == nil else {
+            throw TestFailure("drctl \(arguments.joined(separator: " ")) exited \(status ?? -1)")
         }
-        let status: Int32 = process.isRunning ? 0 : process.terminationStatus
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        guard status == 0 else { throw TestFailure("drctl \(arguments.joined(separator: " ")) exited \(status)") }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -17,7 +17,11 @@ enum StatusPageRoutes {
 
     /// The session cookie's value: derived from the token, so the cookie never holds the token itself.
     static func session(for token: String) -> String {
-        SHA256.hash(data: Data("drctl-ui-session\u{0}\(token)".utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data("drctl-ui-session\u{0}\(token)".utf8)))
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Whether `request` carries the page's session cookie for `token`.
@@ -38,21 +42,14 @@ enum StatusPageRoutes {
     static func add(to router: Router<BasicRequestContext>, replica: ControllerReplica, feed: StatusFeed) {
         let token = replica.configuration.token
         router.get("ui") { request, _ in
-            if let given = request.uri.queryParameters["token"] {
-                guard !token.isEmpty, ConstantTime.equal(Array(String(given).utf8), Array(token.utf8)) else {
-                    return html(
-                        StatusPageHTML.login(message: "That token is not this control plane's."),
-                        status: .unauthorized)
-                }
-                return signedIn(token)
-            }
+            if let given = request.uri.queryParameters["token"] { return signIn(String(given), token: token) }
             guard
                 ControllerServer.BearerTokenMiddleware<BasicRequestContext>.authorized(request, token: token)
                     || hasSession(request, token: token)
             else {
                 return html(StatusPageHTML.login(message: nil), status: .unauthorized)
             }
-            let nonce = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+            let nonce = hex((0..<16).map { _ in UInt8.random(in: 0...255) })
             var response = html(StatusPageHTML.page(nonce: nonce), status: .ok)
             response.headers[.contentSecurityPolicy] =
                 "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; connect-src 'self'; "
@@ -61,13 +58,7 @@ enum StatusPageRoutes {
         }
         router.post("ui/login") { request, _ in
             let body = try await request.body.collect(upTo: 4096)
-            let given = formValue("token", in: String(buffer: body))
-            guard let given, !token.isEmpty, ConstantTime.equal(Array(given.utf8), Array(token.utf8)) else {
-                return html(
-                    StatusPageHTML.login(message: "That token is not this control plane's."),
-                    status: .unauthorized)
-            }
-            return signedIn(token)
+            return signIn(formValue("token", in: String(buffer: body)) ?? "", token: token)
         }
         router.get("ui/stream") { request, _ in
             guard await feed.open() else {
@@ -97,7 +88,12 @@ enum StatusPageRoutes {
         }
     }
 
-    static func signedIn(_ token: String) -> Response {
+    /// The answer to a token given by `?token=` or the login form: signed in (303 to `/ui` with the session
+    /// cookie) when it is the control plane's, the login form again (401) when not.
+    static func signIn(_ given: String, token: String) -> Response {
+        guard !token.isEmpty, ConstantTime.equal(Array(given.utf8), Array(token.utf8)) else {
+            return html(StatusPageHTML.login(message: "That token is not this control plane's."), status: .unauthorized)
+        }
         var response = Response(status: .seeOther)
         response.headers[.location] = "/ui"
         response.headers[.setCookie] =
@@ -203,14 +199,8 @@ struct StatusPageStream {
     }
 
     static func json(_ value: some Encodable) throws -> Data {
-        let encoder = JSONEncoder()
         // Milliseconds: the page shows how far apart a failover's steps were.
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(value)
+        try TimelineFile.encoder().encode(value)
     }
 }
 

@@ -48,7 +48,8 @@ public struct TimelineFile: Sendable {
 
     public init(path: String) { self.path = path }
 
-    static func encoder() -> JSONEncoder {
+    /// The timeline's JSON: ISO 8601 times with milliseconds, sorted keys (also what the status page streams).
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()

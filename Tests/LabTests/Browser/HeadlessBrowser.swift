@@ -134,34 +134,45 @@ struct HeadlessBrowser {
     }
 
     private func drive(_ arguments: [String]) async throws -> String {
+        let (exited, output, errors) = try await Self.run(
+            "/usr/bin/env", ["python3", Self.driver, String(port)] + arguments, limit: .seconds(180))
+        // cdp.py reports every failure on stderr: with the status unknown, that decides.
+        guard exited == 0 || (exited == nil && errors.isEmpty) else {
+            throw TestFailure(
+                "cdp.py \(arguments.first ?? ""): \(errors.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs `executable arguments` to its end (killed by pid after `limit`): its exit status (nil when another
+    /// waiter collected it first), standard output and standard error. Waits by polling, not by a termination
+    /// handler: in a test process full of children, an exit notice was seen to go missing (CI hung once), so a
+    /// child that is gone or a zombie has exited.
+    static func run(_ executable: String, _ arguments: [String], limit: Duration) async throws
+        -> (status: Int32?, output: String, errors: String)
+    {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.driver, String(port)] + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try PostgresTools.launch(process)
-        // Polled, not a termination handler: in a process full of children, an exit notice was seen to go missing
-        // (CI hung here once). A child that is gone or a zombie has exited.
         let pid = process.processIdentifier
-        let deadline = ContinuousClock.now + .seconds(180)
-        while process.isRunning, !Self.exited(pid) {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, !exited(pid) {
             guard ContinuousClock.now < deadline else {
                 kill(pid, SIGKILL)
-                throw TestFailure("cdp.py \(arguments.first ?? "") did not finish within 180 s")
+                throw TestFailure(
+                    "\(URL(fileURLWithPath: executable).lastPathComponent) did not finish within \(limit)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        let known = !process.isRunning
-        let status: Int32 = known ? process.terminationStatus : 0
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        // cdp.py reports every failure on stderr: with the status unknown, that decides.
-        guard status == 0, message.isEmpty || known else {
-            throw TestFailure(
-                "cdp.py \(arguments.first ?? ""): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let status: Int32? = process.isRunning ? nil : process.terminationStatus
+        return (
+            status, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
     }
 }
