@@ -200,10 +200,29 @@ enum StatusPageHTML {
           renderOperation();
         }
 
+        // The newest operation as the timeline tells it: one that started and finished between two status pushes
+        // (a quick failover takes a quarter of a second) is never in a status.
+        function operationFromTimeline() {
+          const last = [...events].reverse().find((e) => e.operation);
+          if (!last) return null;
+          const own = events.filter((e) => e.operation === last.operation);
+          const started = own.find((e) => e.kind.endsWith("-started") && e.kind !== "step-started");
+          const finished = own.find((e) => /^(failover|switchover|rejoin)-finished$/.test(e.kind));
+          const promoted = own.find((e) => e.kind === "promoted");
+          return {
+            id: last.operation, kind: (started || finished || last).kind.split("-")[0],
+            from: started && started.region || "?", to: (promoted || finished || {}).region || null, force: false,
+            step: finished ? "done" : (own.filter((e) => e.step).pop() || { step: "fence" }).step,
+            startedAt: own[0].time, trigger: "", finished: !!finished };
+        }
+
         function renderOperation() {
-          const operation = status && status.operation || lastOperation;
+          const fromTimeline = operationFromTimeline();
+          const seen = status && status.operation || lastOperation;
+          const operation = fromTimeline && (!seen || seen.id !== fromTimeline.id) ? fromTimeline : seen;
           if (!operation) { replace("operation", el("p", { class: "muted" }, "none")); return; }
-          const running = !!(status && status.operation && status.operation.id === operation.id);
+          const running = operation === fromTimeline ? !fromTimeline.finished
+            : !!(status && status.operation && status.operation.id === operation.id);
           const current = running ? operation.step : "done";
           const stepEvents = events.filter((e) => e.operation === operation.id && e.step);
           const start = Date.parse(operation.startedAt);
@@ -215,7 +234,7 @@ enum StatusPageHTML {
             return el("li", { "data-step": step, "data-state": state }, mark + step + (seen ? " +" + ((Date.parse(seen.time) - start) / 1000).toFixed(1) + " s" : "") + (state === "current" ? " (running)" : ""));
           });
           replace("operation",
-            el("p", { "data-operation": operation.id, "data-running": String(running) }, operation.kind + " " + operation.from + " → " + (operation.to || "?") + (operation.force ? " (forced)" : "") + ", started " + (operation.trigger || "?") + (running ? "" : " — finished")),
+            el("p", { "data-operation": operation.id, "data-running": String(running) }, operation.kind + " " + operation.from + " → " + (operation.to || "?") + (operation.force ? " (forced)" : "") + (operation.trigger ? ", started " + operation.trigger : "") + (running ? "" : " — finished")),
             el("ol", { class: "steps" }, ...items));
         }
 
