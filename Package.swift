@@ -199,6 +199,7 @@ let package = Package(
             name: "PortalTestSupport",
             dependencies: [
                 "LocalPostgres", "PortalServer", "Accounts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -9,6 +9,11 @@ struct ConfigurationOptions: ParsableArguments {
     var config: String?
     @Option(help: "Listen address.") var host: String?
     @Option(help: "Listen port.") var port: Int?
+    @Option(help: "The internal listener's address (/metrics, /health/region, /health/lease; default 127.0.0.1).")
+    var internalHost: String?
+    @Option(help: "The internal listener's port (default 9100; 0: any free port).") var internalPort: Int?
+    @Flag(help: "Serve the admin API on the internal listener only (404 on the public one).")
+    var adminOnInternal = false
     @Option(help: "This portal's region name.") var region: String?
     @Option(help: "The region's own database, postgres://user:password@host:port/db.") var databaseURL: String?
     @Option(help: "The writer endpoint (current primary); defaults to --database-url.") var writerDatabaseURL: String?
@@ -22,6 +27,8 @@ struct ConfigurationOptions: ParsableArguments {
     var trustedProxies: String?
     @Option(help: "The first login lock-out after the free failures, doubling up to 15m (default 1s).")
     var loginLockoutBase: String?
+    @Option(help: "A maildir to deliver the outbox into (default: none; undelivered mail is purged after a day).")
+    var mailSpool: String?
     @Flag(help: "Serve GET /dev/outbox (pending e-mails with their tokens). Never in production.")
     var developmentMailbox = false
 
@@ -45,6 +52,9 @@ struct ConfigurationOptions: ParsableArguments {
         var settings: [String: String] = [:]
         settings["host"] = host
         settings["port"] = port.map(String.init)
+        settings["internal-host"] = internalHost
+        settings["internal-port"] = internalPort.map(String.init)
+        if adminOnInternal { settings["admin-on-internal"] = "true" }
         settings["region"] = region
         settings["database-url"] = databaseURL
         settings["writer-database-url"] = writerDatabaseURL
@@ -55,6 +65,7 @@ struct ConfigurationOptions: ParsableArguments {
         settings["write-lease-url"] = writeLeaseURL
         settings["trusted-proxies"] = trustedProxies
         settings["login-lockout-base"] = loginLockoutBase
+        settings["mail-spool"] = mailSpool
         if developmentMailbox { settings["development-mailbox"] = "true" }
         return settings
     }

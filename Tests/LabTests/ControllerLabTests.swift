@@ -144,7 +144,8 @@ import Testing
                 let status = await lab.signUp(email, at: oldPortal)
                 #expect(status == 503, "the isolated old primary's portal answered \(status)")
             }
-            let health = try await HTTP.send("GET", oldPortal + "/health/lease")
+            let health = try await HTTP.send(
+                "GET", try lab.state.region("us-east-1").portals[0].internalURL + "/health/lease")
             #expect(health["writes"] == "fenced")
             // Nothing reached the old primary's database after its lease ended.
             let landed = try await lab.accounts(attempts, onPort: oldDatabase)

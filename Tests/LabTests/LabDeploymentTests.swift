@@ -3,6 +3,7 @@ import Failover
 import Foundation
 import Lab
 import LocalPostgres
+import Logging
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -14,7 +15,8 @@ import Testing
 
     @Test func threeRegionsReplicateServeAndStopWithoutLeftovers() async throws {
         var pids: [Int32] = []
-        try await withLab { lab, state in
+        // A lock-out long enough that a loaded machine cannot outlast it while the guess-budget checks run.
+        try await withLab({ $0.portalSettings["login-lockout-base"] = "120s" }) { lab, state in
             pids = state.processes.map(\.pid)
             let status = try await lab.status()
             #expect(status.regions.map(\.role) == ["primary", "standby", "standby"])
@@ -57,9 +59,87 @@ import Testing
                 port: try state.region("us-east-1").postgres.port, database: "portal")
             #expect(primaryRows == "1")
 
+            try await checkInternalSurfacesStayInternal(state, edge: edge)
+            try await checkOneGuessBudgetThroughTheEdge(lab, state, edge: edge)
             try await checkEtcdMembersCrossTheWAN(lab, state, status)
         }
         for pid in pids { #expect(await hasExited(pid), "pid \(pid) left running") }
+    }
+
+    /// Metrics, replication state and the lease are on each portal's internal listener: not on its public port, and
+    /// not through the edge.
+    private func checkInternalSurfacesStayInternal(_ state: LabState, edge: String) async throws {
+        let portal = try state.region("eu-west-1").portals[0]
+        for path in ["/metrics", "/health/region", "/health/lease"] {
+            #expect(try await HTTP.send("GET", portal.url + path).status == 404, "\(path) on the public port")
+            #expect(try await HTTP.send("GET", edge + path).status == 404, "\(path) through the edge")
+            #expect(try await HTTP.send("GET", portal.internalURL + path).status == 200, "\(path) inside")
+        }
+        #expect(try await HTTP.send("GET", portal.internalURL + "/health/region")["role"] == "standby")
+    }
+
+    /// Through the edge, as customers on other machines (each from a loopback address of its own): a storm of
+    /// failures from one address locks out that address and nobody else; one account's guesses spread over the
+    /// three regions spend one budget (5 free failures and the one that starts the lock-out), and a portal restarted
+    /// afterwards still refuses the right password.
+    private func checkOneGuessBudgetThroughTheEdge(_ lab: LabDeployment, _ state: LabState, edge: String)
+        async throws
+    {
+        let login = edge + "/v1/sessions"
+        let bystander = "bystander-\(UUID().uuidString.prefix(6))@example.com"
+        let target = "target-\(UUID().uuidString.prefix(6))@example.com"
+        for email in [bystander, target] {
+            let created = try await HTTP.send(
+                "POST", edge + "/v1/accounts", json: ["email": email, "password": Self.password, "displayName": "Lab"],
+                headers: ["X-Client-Location": "us"])
+            #expect(created.status == 201)
+        }
+
+        // A storm from 127.0.0.3 over many (unknown) accounts: 20 free failures and the one that locks it out.
+        var storm: [Int] = []
+        for index in 0..<30 where !storm.contains(429) {
+            let reply = try await SourceAddressHTTP.post(
+                from: "127.0.0.3", to: login,
+                json: ["email": "nobody-\(index)@example.com", "password": "not the password"],
+                headers: ["X-Client-Location": "us"])
+            storm.append(reply.status)
+        }
+        #expect(storm.filter { $0 == 401 }.count == 21 && storm.last == 429, "\(storm)")
+        // The bystander, from another address, gets in through the same edge and portal; the storm's address does
+        // not, even with a right password.
+        let elsewhere = try await SourceAddressHTTP.post(
+            from: "127.0.0.4", to: login, json: ["email": bystander, "password": Self.password],
+            headers: ["X-Client-Location": "us"])
+        #expect(elsewhere.status == 200, "a customer on another address: \(elsewhere.status) \(elsewhere.body)")
+        let fromTheStorm = try await SourceAddressHTTP.post(
+            from: "127.0.0.3", to: login, json: ["email": bystander, "password": Self.password],
+            headers: ["X-Client-Location": "us"])
+        #expect(fromTheStorm.status == 429)
+
+        // One account, guessed from a new address each time, round the three regions.
+        var guesses: [(status: Int, region: String)] = []
+        let locations = ["us", "eu", "ap"]
+        for index in 0..<12 where !guesses.contains(where: { $0.status == 429 }) {
+            let reply = try await SourceAddressHTTP.post(
+                from: "127.0.0.\(10 + index)", to: login, json: ["email": target, "password": "not the password"],
+                headers: ["X-Client-Location": locations[index % 3]])
+            guesses.append((reply.status, reply.headers["x-served-by-region"] ?? "?"))
+        }
+        #expect(guesses.filter { $0.status == 401 }.count == 6, "\(guesses)")
+        #expect(Set(guesses.map(\.region)) == ["us-east-1", "eu-west-1", "ap-southeast-2"], "\(guesses)")
+
+        // A restarted portal (a new process, with nothing in memory) still refuses the right password.
+        let faults = LabFaultInjector(deployment: lab, logger: Logger(label: "lab-test"))
+        try await faults.inject(.portalCrash, into: "ap-southeast-2")
+        try await faults.heal("ap-southeast-2")
+        let restarted = try lab.state().region("ap-southeast-2").portals[0]
+        #expect(restarted.process?.pid != (try state.region("ap-southeast-2").portals[0].process?.pid))
+        try await eventually("the restarted portal ready", limit: .seconds(60)) {
+            try await HTTP.send("GET", restarted.url + "/health/ready").status == 200
+        }
+        let afterRestart = try await SourceAddressHTTP.post(
+            from: "127.0.0.40", to: restarted.url + "/v1/sessions", json: ["email": target, "password": Self.password])
+        #expect(afterRestart.status == 429, "after a restart: \(afterRestart.status) \(afterRestart.body)")
     }
 
     /// The control plane's etcd: a member per region, healthy, recorded (so stopped by pid with the rest). Raft's
@@ -135,6 +215,7 @@ import Testing
     @Test func syncCommitsWaitForAnotherRegionAndCriticalWritesAreAppliedOnAStandby() async throws {
         try await withLab { lab, state in
             let us = try state.region("us-east-1").portals[0].url
+            let usInternal = try state.region("us-east-1").portals[0].internalURL
             let wan = WANAdminClient(port: state.wan.adminPort)
             // Cut both standbys off: a commit on the primary cannot return.
             _ = try await wan.partition("eu-west-1")
@@ -157,7 +238,7 @@ import Testing
             // Cut off from both other regions, the primary's region also lost the etcd majority, and with it its
             // write lease (DESIGN: safety first): writes resume once its replica holds a session again.
             try await eventually("the primary's write lease back") {
-                (try? await HTTP.send("GET", "\(us)/health/lease"))?["state"] == "held"
+                (try? await HTTP.send("GET", "\(usInternal)/health/lease"))?["state"] == "held"
             }
 
             // critical-sync: a password change is applied on a standby by the time its response returns.

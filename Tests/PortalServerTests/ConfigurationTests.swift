@@ -33,7 +33,7 @@ import Testing
     @Test(arguments: [
         ("port", "70000"), ("bcrypt-cost", "3"), ("region", "us east"), ("database-url", "mysql://x"),
         ("access-token-lifetime", "5s"), ("database-timeout", "10ms"), ("maximum-body-size", "10"),
-        ("session-lifetime", "1m"), ("refresh-grace-window", "2m"),
+        ("session-lifetime", "1m"), ("refresh-grace-window", "2m"), ("internal-port", "-1"), ("internal-port", "8080"),
     ])
     func validationNamesTheBadKey(key: String, value: String) throws {
         var configuration = valid()

@@ -3,6 +3,7 @@ import AccountsPostgres
 import Failover
 import Foundation
 import HTTPTypes
+import Hummingbird
 import Logging
 import PortalServer
 import PortalTestSupport
@@ -51,7 +52,7 @@ enum OpenAPIPaths {
                 .get, "/v1/me", token: tokens.access, headers: [HTTPField.Name("X-Consistency-Token")!: "12/zz"])
             #expect(bad.status == .badRequest && bad["type"] == "/problems/invalid-consistency-token")
 
-            let region = try await portal.request(.get, "/health/region")
+            let region = try await portal.internalRequest(.get, "/health/region")
             #expect(region.status == .ok)
             #expect(region["role"] == "primary" && region["durability"] == "async" && region["replayLsn"] != nil)
             #expect((region.json["writer"] as? [String: Any])?["reachable"] as? Bool == true)
@@ -84,7 +85,7 @@ enum OpenAPIPaths {
             let email = try await portal.signUp()
             _ = try await portal.logIn(email)
             _ = try await portal.request(.post, "/v1/sessions", json: ["email": email, "password": "wrong password!"])
-            let metrics = try await portal.request(.get, "/metrics")
+            let metrics = try await portal.internalRequest(.get, "/metrics")
             #expect(metrics.status == .ok)
             #expect(
                 metrics.text.contains(#"portal_http_requests_total{method="POST",route="/v1/accounts",status="201"} 1"#)
@@ -153,8 +154,18 @@ enum OpenAPIPaths {
                 paths.flatMap { path, operations in
                     operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
                 })
-            let router = buildRouter(services: portal.services, logger: Logger(label: "routes"))
-            let implemented = Set(router.routes.map { "\($0.method) " + OpenAPIPaths.normalize("\($0.path)") })
+            func routes(_ router: Router<PortalRequestContext>) -> Set<String> {
+                Set(router.routes.map { "\($0.method) " + OpenAPIPaths.normalize("\($0.path)") })
+            }
+            let publicRoutes = routes(buildRouter(services: portal.services, logger: Logger(label: "routes")))
+            let internalRoutes = routes(buildInternalRouter(services: portal.services, logger: Logger(label: "routes")))
+            let implemented = publicRoutes.union(internalRoutes)
+            // What only the internal listener serves is documented with the internal listener as its server.
+            let internalOnly = Set(
+                paths.filter { _, item in item["servers"] != nil }.flatMap { path, operations in
+                    operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
+                })
+            #expect(internalOnly == internalRoutes.subtracting(publicRoutes))
             #expect(implemented.subtracting(documented).isEmpty, "undocumented: \(implemented.subtracting(documented))")
             #expect(
                 documented.subtracting(implemented).isEmpty, "not implemented: \(documented.subtracting(implemented))")

@@ -60,7 +60,7 @@ import Testing
                 let deadline = ContinuousClock.now + .seconds(5)
                 var state = "unknown"
                 while ContinuousClock.now < deadline {
-                    let reply = try await portal.request(.get, "/health/lease")
+                    let reply = try await portal.internalRequest(.get, "/health/lease")
                     state = reply.json["state"] as? String ?? "?"
                     if state == "held" { break }
                     try await Task.sleep(for: .milliseconds(100))

@@ -1,4 +1,5 @@
 import Accounts
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -42,6 +43,34 @@ public struct TestPortal: Sendable {
         if let token { headers[.authorization] = "Bearer \(token)" }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
         return Reply(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    /// Sends a request to the internal listener (`/metrics`, `/health/region`, `/health/lease`, the admin API with
+    /// `adminOnInternal`), once it listens.
+    @discardableResult
+    public func internalRequest(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, body: ByteBuffer? = nil
+    ) async throws -> Reply {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while services.internalPort.value == nil {
+            guard ContinuousClock.now < deadline else { throw TestFailure("the internal listener never listened") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(services.internalPort.value ?? 0)\(path)")
+        request.method = .init(rawValue: method.rawValue)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        var headers = HTTPFields()
+        for (name, value) in response.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Reply(
+            status: .init(code: Int(response.status.code)), headers: headers,
+            body: try await response.body.collect(upTo: 16 * 1024 * 1024))
     }
 
     // MARK: Flows used by many tests
@@ -106,6 +135,7 @@ public func withTestPortal<T: Sendable>(
 ) async throws -> T {
     var configuration = PortalConfiguration()
     configuration.port = 0
+    configuration.internalPort = 0
     configuration.region = "test-region-1"
     configuration.databaseURL = try await TestDatabase.shared.makeDatabase()
     configuration.signingKeys = TestKeys.set

@@ -29,12 +29,15 @@ extension LabDeployment {
         let pickPort: () throws -> Int = { try LabPorts.pick() }
         var postgresPorts: [RegionName: Int] = [:]
         var portalPorts: [RegionName: [Int]] = [:]
+        // The portals' internal listeners: only the lab's own checks and Prometheus reach them, not through the WAN.
+        var internalPorts: [RegionName: [Int]] = [:]
         var etcdPorts: [RegionName: WANPlan.EtcdPorts] = [:]
         var controllerPorts: [RegionName: Int] = [:]
         for region in configuration.regions {
             controllerPorts[region] = try pickPort()
             postgresPorts[region] = try pickPort()
             portalPorts[region] = try (0..<configuration.portalsPerRegion).map { _ in try pickPort() }
+            internalPorts[region] = try (0..<configuration.portalsPerRegion).map { _ in try pickPort() }
             etcdPorts[region] = WANPlan.EtcdPorts(client: try pickPort(), peer: try pickPort())
         }
         let (plan, routes) = try WANPlan.make(
@@ -60,7 +63,9 @@ extension LabDeployment {
                     name: region,
                     postgres: .init(
                         port: postgresPorts[region]!, dataDirectory: path("postgres/\(region)"), process: nil),
-                    portals: portalPorts[region]!.map { LabState.Portal(port: $0, process: nil) },
+                    portals: zip(portalPorts[region]!, internalPorts[region]!).map {
+                        LabState.Portal(port: $0, internalPort: $1, process: nil)
+                    },
                     writerPort: ports.writer, databaseRoutes: ports.databases, ingressPorts: ports.ingress,
                     controlDatabasePort: ports.controlDatabase, probePorts: ports.probes,
                     controller: .init(
@@ -145,6 +150,7 @@ extension LabDeployment {
                     executable,
                     [
                         "serve", "--region", name.rawValue, "--host", "127.0.0.1", "--port", String(portal.port),
+                        "--internal-port", String(portal.internalPort ?? 0),
                         "--database-url", "postgres://postgres@127.0.0.1:\(region.postgres.port)/portal",
                         "--writer-database-url", "postgres://postgres@127.0.0.1:\(region.writerPort)/portal",
                         "--key-file", state.keyFile, "--bcrypt-cost", String(configuration.bcryptCost),
@@ -227,7 +233,7 @@ extension LabDeployment {
         let primary = try state.region(state.primary)
         for portal in primary.portals {
             try await Self.waitForHTTP(
-                "\(portal.url)/health/lease", timeout: configuration.startTimeout,
+                "\(portal.internalURL)/health/lease", timeout: configuration.startTimeout,
                 what: "the write lease of \(primary.name)"
             ) { body in body.contains("\"held\"") }
         }

@@ -27,8 +27,12 @@ public struct LabState: Codable, Sendable, Equatable {
 
     public struct Portal: Codable, Sendable, Equatable {
         public var port: Int
+        /// The internal listener (`/metrics`, `/health/region`, `/health/lease`), which nothing routes to from the
+        /// outside (nil in a lab started before portals had one: everything was on `port`).
+        public var internalPort: Int?
         public var process: ProcessRecord?
         public var url: String { "http://127.0.0.1:\(port)" }
+        public var internalURL: String { "http://127.0.0.1:\(internalPort ?? port)" }
     }
 
     public struct Region: Codable, Sendable, Equatable {

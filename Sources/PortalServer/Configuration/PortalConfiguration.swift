@@ -9,6 +9,13 @@ import Yams
 public struct PortalConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
+    /// The internal listener, for Prometheus, the control plane and operators, never routed by the edge or a
+    /// public load balancer: `/metrics`, `/health/region`, `/health/lease`, and the admin API with `adminOnInternal`.
+    public var internalHost: String = "127.0.0.1"
+    /// The internal listener's port (0: any free port, which the log names).
+    public var internalPort: Int = 9100
+    /// Serves the admin API (`/v1/admin/...`) on the internal listener only (404 on the public one).
+    public var adminOnInternal: Bool = false
     /// The region this portal runs in; carried in tokens, audit events and health answers.
     public var region: String = "local"
     /// The region's own database (reads).
@@ -35,6 +42,11 @@ public struct PortalConfiguration: Sendable {
     public var refreshGraceWindow: Duration = .seconds(10)
     public var issuer: String = "customer-portal"
     public var audience: String = "customer-portal"
+    /// A maildir the outbox is delivered into (a mail transfer agent sends from it); each delivered message leaves
+    /// the database. Empty: nothing delivers, and messages are purged after a day.
+    public var mailSpool: String = ""
+    /// The `From` of delivered mail.
+    public var mailFrom: String = "CustomerPortal <no-reply@customer-portal.invalid>"
     /// Serves `GET /dev/outbox`, which shows pending e-mails with their tokens. Never in production.
     public var developmentMailbox: Bool = false
     /// Critical writes wait for a standby to apply them (`synchronous_commit = remote_apply`).
@@ -81,6 +93,16 @@ public struct PortalConfiguration: Sendable {
     public func validate() throws(ConfigurationError) {
         guard (0...65535).contains(port) else {
             throw .init(key: "port", "must be 0–65535 (0: any free port), got \(port)")
+        }
+        guard (0...65535).contains(internalPort) else {
+            throw .init(key: "internal-port", "must be 0–65535 (0: any free port), got \(internalPort)")
+        }
+        guard internalPort == 0 || internalPort != port || internalHost != host else {
+            throw .init(key: "internal-port", "must differ from port (\(port)): the internal listener is a second one")
+        }
+        guard !internalHost.isEmpty else { throw .init(key: "internal-host", "must not be empty") }
+        guard !mailFrom.isEmpty, !mailFrom.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            throw .init(key: "mail-from", "must be one line, such as 'Name <address>'")
         }
         guard !region.isEmpty, region.count <= 64, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
         else { throw .init(key: "region", "must be letters, digits and dashes, got '\(region)'") }
@@ -163,6 +185,11 @@ public struct PortalConfiguration: Sendable {
         switch key {
         case "host": host = value
         case "port": port = try Self.integer(value, key)
+        case "internal-host": internalHost = value
+        case "internal-port": internalPort = try Self.integer(value, key)
+        case "admin-on-internal": adminOnInternal = try Self.boolean(value, key)
+        case "mail-spool": mailSpool = value
+        case "mail-from": mailFrom = value
         case "region": region = value
         case "database-url": databaseURL = value
         case "writer-database-url": writerDatabaseURL = value
@@ -217,7 +244,8 @@ public struct PortalConfiguration: Sendable {
         "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
         "maximum-body-size", "write-lease-url", "write-lease-token", "write-lease-public-key", "write-lease-maximum",
         "trusted-proxies",
-        "login-lockout-base", "session-lifetime", "refresh-grace-window",
+        "login-lockout-base", "session-lifetime", "refresh-grace-window", "internal-host", "internal-port",
+        "admin-on-internal", "mail-spool", "mail-from",
     ]
 
     /// The reader and writer URLs with `databasePassword` filled in where they have no password.

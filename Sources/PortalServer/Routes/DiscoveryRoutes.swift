@@ -2,7 +2,8 @@ import Accounts
 import Foundation
 import Hummingbird
 
-/// Public documents: the signing keys (JWKS), the OpenAPI description, and the Prometheus metrics.
+/// Public documents, the signing keys (JWKS) and the OpenAPI description; and, on the internal listener, the
+/// Prometheus metrics.
 struct DiscoveryRoutes {
     let tokens: AccessTokens
     let metrics: PortalMetrics
@@ -16,6 +17,9 @@ struct DiscoveryRoutes {
                 status: .ok, headers: [.contentType: "application/yaml"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
         }
+    }
+
+    func registerMetrics(on router: RouterGroup<PortalRequestContext>) {
         router.get("metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -35,12 +35,17 @@ struct HealthRoutes {
         var region: String
     }
 
-    func register(on router: RouterGroup<PortalRequestContext>) {
+    /// What the edge and load balancers probe: live and ready.
+    func registerPublic(on router: RouterGroup<PortalRequestContext>) {
         router.get("health/live") { _, _ in JSONResponse(Liveness(region: region)) }
         router.get("health/ready") { _, _ in
             let readiness = await check()
             return JSONResponse(status: readiness.status == "ready" ? .ok : .serviceUnavailable, readiness)
         }
+    }
+
+    /// The internal listener's: replication state and the write lease, which tell an attacker too much.
+    func registerInternal(on router: RouterGroup<PortalRequestContext>) {
         router.get("health/region") { _, _ in
             let report = await regionReport()
             return JSONResponse(status: report.role == "unknown" ? .serviceUnavailable : .ok, report)

@@ -24,6 +24,12 @@ locals {
     { name = "PORTAL_REGION", value = var.region },
     # The ALB's subnets: its X-Forwarded-For names the client.
     { name = "PORTAL_TRUSTED_PROXIES", value = join(",", var.public_subnet_cidrs) },
+    # The internal listener (/metrics, /health/region, /health/lease, and the admin API) on the task's own
+    # loopback: the ALB's target group and security group know only PORTAL_PORT, so nothing from outside reaches it;
+    # a sidecar (a metrics agent) or ECS Exec does.
+    { name = "PORTAL_INTERNAL_HOST", value = "127.0.0.1" },
+    { name = "PORTAL_INTERNAL_PORT", value = "9100" },
+    { name = "PORTAL_ADMIN_ON_INTERNAL", value = "true" },
   ]
 
   log_configuration = {
