@@ -19,6 +19,7 @@ public final class TestPortal: Sendable {
     private let mode = Mutex(HealthMode.ready)
     private let group = Mutex<ServiceGroup?>(nil)
     private let boundPort = Mutex<Int?>(nil)
+    private let finished = Mutex(false)
 
     public init(region: String, index: Int = 0) {
         self.region = region
@@ -64,12 +65,19 @@ public final class TestPortal: Sendable {
             logger: logger)
         let serviceGroup = ServiceGroup(services: [app], logger: logger)
         group.withLock { $0 = serviceGroup }
+        defer { finished.withLock { $0 = true } }
         try await serviceGroup.run()
     }
 
-    /// Closes the portal's listener, like a crashed process.
+    /// Closes the portal's listener and every connection, like a crashed process: returns once the server has
+    /// stopped, so that no keep-alive connection a proxy pooled can still be answered on (seen in CI: the first
+    /// request after `stop()` was served by the stopped portal).
     public func stop() async {
         mode.withLock { $0 = .ready }
         await group.withLock { $0 }?.triggerGracefulShutdown()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !finished.withLock({ $0 }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 }
