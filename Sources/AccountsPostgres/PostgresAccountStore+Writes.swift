@@ -2,6 +2,8 @@ import Accounts
 import Failover
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresNIO
 
 extension PostgresAccountStore {
@@ -103,7 +105,7 @@ extension PostgresAccountStore {
             operationTimeout,
             orThrow: {
                 AccountsError(.storageUnavailable, "The database did not answer in time.", retryAfter: .seconds(1))
-            }, body)
+            }, timer: EventLoopTimer(), body)
     }
 
     static func domainError(_ error: any Error) -> AccountsError {
@@ -200,5 +202,17 @@ extension PostgresAccountStore {
             """, logger: logger)
         for try await row in rows.decode((UUID, String, String?).self) { return row }
         return nil
+    }
+}
+
+/// A deadline on one of NIO's event loops, which the database clients keep awake anyway: no task and no Dispatch
+/// timer per query.
+struct EventLoopTimer: DeadlineTimer {
+    func schedule(after duration: Duration, _ fire: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
+        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
+            fire()
+        }
+        return { scheduled.cancel() }
     }
 }

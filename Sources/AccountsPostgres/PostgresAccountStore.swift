@@ -66,16 +66,9 @@ public struct PostgresAccountStore: AccountStore {
 
     public func principal(accountID: UUID, sessionID: UUID, now: Date) async throws -> Principal? {
         try await readFallingBack { client in
-            let rows = try await client.query(
-                """
-                SELECT a.id, a.email, a.display_name, a.email_verified, a.role, a.disabled_at IS NOT NULL, a.created_at
-                FROM sessions s JOIN accounts a ON a.id = s.account_id
-                WHERE s.id = \(sessionID) AND a.id = \(accountID) AND s.revoked_at IS NULL AND s.expires_at > \(now)
-                  AND a.disabled_at IS NULL
-                """, logger: logger)
-            for try await row in rows.decode(AccountRow.self) {
-                return Principal(account: Self.account(row), sessionID: sessionID)
-            }
+            let rows = try await client.execute(
+                PrincipalStatement(sessionID: sessionID, accountID: accountID, now: now), logger: logger)
+            for try await row in rows { return Principal(account: Self.account(row), sessionID: sessionID) }
             return nil
         }
     }
@@ -500,4 +493,28 @@ public struct PostgresAccountStore: AccountStore {
     public func recordAudit(_ event: NewAuditEvent) async throws {
         try await write(critical: false) { connection in try await insert(event, on: connection) }
     }
+}
+
+/// The read behind every authenticated request (the session is live, the account enabled), prepared once per
+/// connection: parsed and planned once instead of per request.
+struct PrincipalStatement: PostgresPreparedStatement {
+    typealias Row = PostgresAccountStore.AccountRow
+    static let sql = """
+        SELECT a.id, a.email, a.display_name, a.email_verified, a.role, a.disabled_at IS NOT NULL, a.created_at
+        FROM sessions s JOIN accounts a ON a.id = s.account_id
+        WHERE s.id = $1 AND a.id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND a.disabled_at IS NULL
+        """
+    var sessionID: UUID
+    var accountID: UUID
+    var now: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(sessionID)
+        bindings.append(accountID)
+        bindings.append(now)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -23,6 +23,31 @@ import Testing
         await #expect(throws: AccountsError.self) { try await tokens.verify(token, now: now.addingTimeInterval(901)) }
     }
 
+    /// Verified tokens are remembered (a client sends the same one with every request), but only the exact text that
+    /// verified: a changed payload or signature is checked, and fails, like any other.
+    @Test func aRememberedTokenIsTheExactTextThatVerified() async throws {
+        let tokens = try await tokens()
+        let token = try await tokens.issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        _ = try await tokens.verify(token, now: now)
+        _ = try await tokens.verify(token, now: now)
+        var parts = token.split(separator: ".").map(String.init)
+        let other = try await tokens.issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
+        parts[1] = String(other.split(separator: ".")[1])  // another payload under the first signature
+        await #expect(throws: AccountsError.self) { try await tokens.verify(parts.joined(separator: "."), now: now) }
+        parts = token.split(separator: ".").map(String.init)
+        parts[2] = String(parts[2].reversed())
+        await #expect(throws: AccountsError.self) { try await tokens.verify(parts.joined(separator: "."), now: now) }
+    }
+
+    @Test func theRememberedTokensAreBounded() {
+        let cache = VerifiedTokens(capacity: 2)
+        let claims = AccessTokenClaims(
+            accountID: UUID(), sessionID: UUID(), issuedAt: now, expiresAt: now, issuer: "i", audience: "a",
+            region: "r")
+        for name in ["a", "b", "c"] { cache[name] = claims }
+        #expect(cache["c"] == claims && cache["a"] == nil)
+    }
+
     @Test func theHeaderNamesTheKeyAndEdDSA() async throws {
         let token = try await tokens().issue(accountID: UUID(), sessionID: UUID(), region: "r", now: now)
         let header =

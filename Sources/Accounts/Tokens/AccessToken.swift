@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import Synchronization
 
 /// The claims of an access token: a JWT signed with EdDSA (Ed25519).
 public struct AccessTokenClaims: JWTPayload, Equatable {
@@ -45,6 +46,9 @@ public struct AccessTokens: Sendable {
     private let kids: Set<String>
     /// The public keys in JWK form, for `/.well-known/jwks.json`.
     public let jwks: JWKSet
+    /// Tokens whose signature was verified, with their claims: a client sends the same access token with every
+    /// request for its 15 minutes, and the signature check is the request's largest CPU cost.
+    private let verified = VerifiedTokens()
 
     public init(keySet: SigningKeySet, issuer: String, audience: String, lifetime: Duration) async throws {
         try keySet.validate()
@@ -79,14 +83,43 @@ public struct AccessTokens: Sendable {
     /// refused, never tried against a default key), its signature is valid with that key (EdDSA only), it has
     /// not expired at `now`, and issuer and audience are ours; otherwise `AccountsError.unauthenticated`.
     public func verify(_ token: String, now: Date) async throws(AccountsError) -> AccessTokenClaims {
-        guard token.utf8.count <= 4096, let kid = Self.kid(of: token), kids.contains(kid),
-            let claims = try? await keys.verify(token, as: AccessTokenClaims.self)
-        else { throw .unauthenticated }
+        let claims: AccessTokenClaims
+        let known = verified[token]
+        if let known {
+            claims = known
+        } else {
+            guard token.utf8.count <= 4096, let kid = Self.kid(of: token), kids.contains(kid),
+                let checked = try? await keys.verify(token, as: AccessTokenClaims.self)
+            else { throw .unauthenticated }
+            claims = checked
+        }
         guard claims.exp.value > now, claims.iat.value <= now.addingTimeInterval(60),
             claims.iss.value == issuer, claims.aud.value.contains(audience),
             claims.accountID != nil, claims.sessionID != nil
         else { throw .unauthenticated }
+        if known == nil { verified[token] = claims }
         return claims
+    }
+}
+
+/// Verified tokens and their claims, at most `capacity` (then it starts again empty: a flood of distinct valid
+/// tokens costs what it cost without the cache). Only a token whose signature, issuer and audience checked out is
+/// kept; expiry is still checked on every use. Keys are the whole token text, which only the signer can produce.
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[String: AccessTokenClaims]>([:])
+    let capacity: Int
+
+    init(capacity: Int = 10_000) { self.capacity = capacity }
+
+    subscript(token: String) -> AccessTokenClaims? {
+        get { entries.withLock { $0[token] } }
+        set {
+            guard let newValue else { return }
+            entries.withLock { entries in
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                entries[token] = newValue
+            }
+        }
     }
 }
 
