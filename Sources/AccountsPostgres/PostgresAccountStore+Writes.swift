@@ -209,10 +209,7 @@ extension PostgresAccountStore {
 /// timer per query.
 struct EventLoopTimer: DeadlineTimer {
     func schedule(after duration: Duration, _ fire: @escaping @Sendable () -> Void) -> @Sendable () -> Void {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(nanoseconds)) {
-            fire()
-        }
+        let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(duration)) { fire() }
         return { scheduled.cancel() }
     }
 }

@@ -151,27 +151,6 @@ public struct PostgresAccountStore: AccountStore {
         return events
     }
 
-    public func outbox(recipient: String?, limit: Int) async throws -> [OutboxMessage] {
-        try await read { try await queryOutbox(recipient: recipient, limit: limit) }
-    }
-
-    private func queryOutbox(recipient: String?, limit: Int) async throws -> [OutboxMessage] {
-        let rows = try await source.query(
-            """
-            SELECT id, created_at, recipient, template, subject, body, token FROM outbox
-            WHERE (\(recipient)::text IS NULL OR lower(recipient) = lower(\(recipient)))
-            ORDER BY id DESC LIMIT \(limit)
-            """, logger: logger)
-        var messages: [OutboxMessage] = []
-        for try await row in rows.decode((Int64, Date, String, String, String, String, String?).self) {
-            messages.append(
-                OutboxMessage(
-                    id: row.0, createdAt: row.1, recipient: row.2, template: row.3, subject: row.4, body: row.5,
-                    token: row.6))
-        }
-        return messages
-    }
-
     // MARK: Writes
 
     public func createAccount(
