@@ -29,15 +29,18 @@ public struct EdgeProblem: Codable, Sendable, Equatable, Error {
     /// The stable code, the last part of `type`.
     public var code: String { String(type.split(separator: "/").last ?? "") }
 
+    /// The document as JSON with sorted keys.
+    func encoded(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return allocator.buffer(bytes: (try? encoder.encode(self)) ?? Data("{}".utf8))
+    }
+
     /// The response, `application/problem+json`, with extra headers.
     func response(headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = "application/problem+json"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let body = (try? encoder.encode(self)) ?? Data("{}".utf8)
         return Response(
-            status: HTTPResponse.Status(code: status), headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: encoded()))
     }
 }

@@ -25,6 +25,10 @@ enum ProxyFailure: Sendable, Equatable {
             case .connectTimeout, .getConnectionFromPoolTimeout: self = .connect("\(error)")
             default: self = .upstream("\(error)")
             }
+        case UpstreamError.responseTimeout:
+            self = .timeout
+        case UpstreamError.badEndpoint(let url):
+            self = .connect("'\(url)' is not an http(s) endpoint")
         case is NIOConnectionError:
             self = .connect("connection refused or unreachable")
         case let error as IOError

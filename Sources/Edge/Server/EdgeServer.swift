@@ -2,11 +2,12 @@ import AsyncHTTPClient
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// The edge as one service: the entry listener, the per-location listeners, the health checker and the admin
-/// API, composed as Hummingbird applications. `run()` stops on SIGTERM/SIGINT; embed `makeApplication()` (a
-/// `Service`) in another `ServiceGroup` to run the edge inside a bigger process such as the lab.
+/// API. `run()` stops on SIGTERM/SIGINT; embed `makeService()` in another `ServiceGroup` to run the edge inside a
+/// bigger process such as a test.
 public struct EdgeServer: Sendable {
     public let configuration: EdgeConfiguration
     /// The live endpoint groups; the admin API and the health checker change them.
@@ -29,32 +30,41 @@ public struct EdgeServer: Sendable {
 
     /// Runs the edge until SIGTERM or SIGINT.
     public static func run(configuration: EdgeConfiguration, logger: Logger) async throws {
-        try await EdgeServer(configuration: configuration, logger: logger).makeApplication().runService()
+        let edge = try EdgeServer(configuration: configuration, logger: logger).makeService()
+        try await ServiceGroup(services: [edge], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 
     /// The bound ports, once every listener is up.
     public func addresses() async -> EdgeAddresses { await ports.addresses() }
 
-    /// The whole edge as one Hummingbird application whose services are the other listeners, the health
-    /// checker and the HTTP clients' shutdown. Call it once: it creates the connection pools, which the
-    /// application shuts down when it stops.
-    public func makeApplication() -> some ApplicationProtocol {
-        let proxyClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: proxyClientConfiguration)
+    /// The whole edge as one service: the entry and per-location listeners (SwiftNIO proxies sharing one
+    /// keep-alive pool per event loop), the health checker and the admin API (a Hummingbird application). Call
+    /// it once: it creates the connection pools, which it closes when it stops.
+    public func makeService() -> some Service {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let pools = UpstreamPools(
+            group: group, connectTimeout: .milliseconds(Int64(configuration.connectTimeoutMilliseconds)),
+            maximumIdlePerEndpoint: configuration.connectionsPerEndpoint)
         var healthClientConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(configuration.healthCheck.timeoutMilliseconds))))
         healthClientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 2
+        // A refused connection is a failed probe at once; by default the client retries it until the timeout,
+        // which delayed the detection of a crashed endpoint by a whole probe timeout.
+        healthClientConfiguration.connectionPool.retryConnectionEstablishment = false
         let healthClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: healthClientConfiguration)
 
-        var services: [any Service] = [HTTPClientShutdown(clients: [proxyClient, healthClient])]
+        var services: [any Service] = [
+            HTTPClientShutdown(clients: [healthClient]), UpstreamPoolsShutdown(pools: pools),
+        ]
         services.append(
             HealthChecker(
                 state: state, configuration: configuration.healthCheck, client: healthClient, metrics: metrics,
                 logger: logger))
+        let ports = self.ports
         if let token = configuration.adminToken {
             let routes = AdminRoutes(
                 state: state, metrics: metrics, primaryRegion: configuration.effectivePrimaryRegion)
-            let ports = self.ports
             services.append(
                 Application(
                     router: routes.router(token: token),
@@ -63,36 +73,35 @@ public struct EdgeServer: Sendable {
                     logger: logger))
         }
         for listener in configuration.locationListeners {
-            let ports = self.ports
             services.append(
-                Application(
-                    responder: proxy(client: proxyClient, location: listener.location),
-                    configuration: .init(address: .hostname(configuration.host, port: listener.port)),
-                    onServerRunning: { ports.locationBound(listener.location, port: $0.localAddress?.port ?? 0) },
-                    logger: logger))
+                ProxyListener(
+                    host: configuration.host, port: listener.port, policy: policy(location: listener.location),
+                    pools: pools, group: group, onBound: { ports.locationBound(listener.location, port: $0) }))
         }
-        let ports = self.ports
-        return Application(
-            responder: proxy(client: proxyClient, location: nil),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            services: services,
-            onServerRunning: { ports.entryBound($0.localAddress?.port ?? 0) },
-            logger: logger)
+        services.append(
+            ProxyListener(
+                host: configuration.host, port: configuration.port, policy: policy(location: nil), pools: pools,
+                group: group, onBound: { ports.entryBound($0) }))
+        return EdgeServices(services: services)
     }
 
-    private var proxyClientConfiguration: HTTPClient.Configuration {
-        var client = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeoutMilliseconds))),
-            decompression: .disabled)
-        client.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.connectionsPerEndpoint
-        client.connectionPool.idleTimeout = .seconds(60)
-        return client
+    private func policy(location: String?) -> ProxyPolicy {
+        ProxyPolicy(
+            state: state, selector: RegionSelector(latencies: configuration.latencies), metrics: metrics,
+            configuration: configuration, listenerLocation: location, logger: logger)
     }
+}
 
-    private func proxy(client: HTTPClient, location: String?) -> ReverseProxy {
-        ReverseProxy(
-            state: state, selector: RegionSelector(latencies: configuration.latencies), client: client,
-            metrics: metrics, configuration: configuration, listenerLocation: location, logger: logger)
+/// The edge's services run side by side; each ends on the graceful shutdown of the task that runs them all.
+struct EdgeServices: Service {
+    let services: [any Service]
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services {
+                group.addTask { try await service.run() }
+            }
+            try await group.waitForAll()
+        }
     }
 }

@@ -50,7 +50,7 @@ enum EdgeHarness {
             configuration.healthCheck.recoveryThreshold = 2
             configure(&configuration)
             let server = try EdgeServer(configuration: configuration, logger: logger)
-            let edgeGroup = ServiceGroup(services: [server.makeApplication()], logger: logger)
+            let edgeGroup = ServiceGroup(services: [server.makeService()], logger: logger)
             tasks.addTask { try await edgeGroup.run() }
             let addresses = await server.addresses()
             let running = RunningEdge(server: server, addresses: addresses)
