@@ -118,7 +118,9 @@ private func makeRouter(services: PortalServices) -> Router<PortalRequestContext
 private func healthRoutes(services: PortalServices, logger: Logger) -> HealthRoutes {
     HealthRoutes(
         reader: services.reader, writer: services.writer, writerEndpoint: services.writerEndpoint,
-        region: services.configuration.region, writeLease: services.writeLease, timeout: .seconds(1), logger: logger)
+        region: services.configuration.region, writeLease: services.writeLease,
+        timeout: services.configuration.healthTimeout,
+        logger: logger)
 }
 
 /// The public listener's routes and middleware: the customer API, `/health/live` and `/health/ready` (what the edge

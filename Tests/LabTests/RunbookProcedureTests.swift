@@ -31,17 +31,10 @@ import Testing
         return found
     }
 
-    func run(_ command: ShellCommand) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.drctl)
-        process.arguments = command.arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    func run(_ command: ShellCommand) async throws -> (status: Int32, output: String) {
+        let (status, output, errors) = try await ChildProgram.run(
+            BuiltProducts.drctl, command.arguments, limit: .seconds(300))
+        return (status ?? -1, output + errors)
     }
 
     @Test func manualProceduresWorkStepByStepAgainstALab() async throws {
@@ -59,7 +52,7 @@ import Testing
                 for command in commands {
                     // The forced variant is the documented alternative when the plain command is refused.
                     if command.arguments.contains("--force") { continue }
-                    let (status, output) = try run(command)
+                    let (status, output) = try await run(command)
                     #expect(status == 0, "\(title): `\(command)` exited \(status): \(output.suffix(600))")
                     guard status == 0 else { return }
                 }

@@ -149,7 +149,7 @@ import Testing
     }
 
     func runDrctl(_ arguments: [String]) async throws -> String {
-        let (status, output, _) = try await HeadlessBrowser.run(BuiltProducts.drctl, arguments, limit: .seconds(120))
+        let (status, output, _) = try await ChildProgram.run(BuiltProducts.drctl, arguments, limit: .seconds(120))
         guard status == 0 || status == nil else {
             throw TestFailure("drctl \(arguments.joined(separator: " ")) exited \(status ?? -1)")
         }

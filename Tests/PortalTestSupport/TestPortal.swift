@@ -142,6 +142,9 @@ public func withTestPortal<T: Sendable>(
     configuration.bcryptCost = 4
     configuration.developmentMailbox = true
     configuration.databaseTimeout = .seconds(15)
+    // A fresh portal's first probe opens its pools' connections, which takes seconds when the suite loads the
+    // machine (CI: /health/ready answered 503 at the production bound of 1 s).
+    configuration.healthTimeout = .seconds(10)
     configure(&configuration)
     let logger =
         logger

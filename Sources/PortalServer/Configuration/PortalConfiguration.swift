@@ -30,6 +30,9 @@ public struct PortalConfiguration: Sendable {
     /// How long a read with a consistency token waits for this region's database to replay it before it is
     /// served from the writer instead.
     public var consistencyWait: Duration = .seconds(1)
+    /// How long `/health/ready` and `/health/region` wait for each database query before they report it
+    /// unreachable: short, so a probe gets an answer before its own timeout.
+    public var healthTimeout: Duration = .seconds(1)
     /// The signing keys, as key-file JSON (`customer-portal keys generate`).
     public var signingKeys: SigningKeySet? = nil
     public var bcryptCost: Int = 12
@@ -121,6 +124,9 @@ public struct PortalConfiguration: Sendable {
             throw .init(key: "database-timeout", "must be between 100ms and 120s")
         }
         guard consistencyWait <= .seconds(30) else { throw .init(key: "consistency-wait", "must be at most 30s") }
+        guard healthTimeout >= .milliseconds(100), healthTimeout <= .seconds(30) else {
+            throw .init(key: "health-timeout", "must be between 100ms and 30s")
+        }
         guard signingKeys != nil else {
             throw .init(key: "key-file", "signing keys are required (customer-portal keys generate)")
         }
@@ -197,6 +203,7 @@ public struct PortalConfiguration: Sendable {
         case "database-pool-size": databasePoolSize = try Self.integer(value, key)
         case "database-timeout": databaseTimeout = try Self.duration(value, key)
         case "consistency-wait": consistencyWait = try Self.duration(value, key)
+        case "health-timeout": healthTimeout = try Self.duration(value, key)
         case "signing-keys":
             do { signingKeys = try SigningKeySet.decode(Data(value.utf8)) } catch {
                 throw .init(key: key, error.detail)
@@ -240,7 +247,8 @@ public struct PortalConfiguration: Sendable {
     /// Every settings key.
     public static let knownKeys: Set<String> = [
         "host", "port", "region", "database-url", "writer-database-url", "database-password", "database-pool-size",
-        "database-timeout", "consistency-wait", "signing-keys", "key-file", "bcrypt-cost", "access-token-lifetime",
+        "database-timeout", "consistency-wait", "health-timeout", "signing-keys", "key-file", "bcrypt-cost",
+        "access-token-lifetime",
         "refresh-token-lifetime", "issuer", "audience", "development-mailbox", "critical-writes-remote-apply",
         "maximum-body-size", "write-lease-url", "write-lease-token", "write-lease-public-key", "write-lease-maximum",
         "trusted-proxies",

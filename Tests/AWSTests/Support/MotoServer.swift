@@ -66,10 +66,22 @@ private func runMotoServer<Result>(_ body: (MotoServer) async throws -> Result) 
     process.standardOutput = try FileHandle(forWritingTo: log)
     process.standardError = process.standardOutput
     try process.run()
-    defer {
-        stop(process)
+    do {
+        let result = try await serve(process, port: port, log: log, body)
+        await stop(process)
         try? FileManager.default.removeItem(at: log)
+        return result
+    } catch {
+        await stop(process)
+        try? FileManager.default.removeItem(at: log)
+        throw error
     }
+}
+
+/// Waits until the server listens, then runs `body` against it.
+private func serve<Result>(
+    _ process: Process, port: Int, log: URL, _ body: (MotoServer) async throws -> Result
+) async throws -> Result {
     let deadline = ContinuousClock.now.advanced(by: .seconds(60))
     while !canConnect(port: port) {
         guard process.isRunning else {
@@ -84,15 +96,16 @@ private func runMotoServer<Result>(_ body: (MotoServer) async throws -> Result) 
     return try await body(MotoServer(port: port))
 }
 
-/// SIGTERM to the server's pid; SIGKILL if it has not exited after five seconds.
-private func stop(_ process: Process) {
+/// SIGTERM to the server's pid; SIGKILL if it has not exited after five seconds. Waits by sleeping, not by
+/// blocking: the test process's cooperative threads are one per core, and every portal in it needs them.
+private func stop(_ process: Process) async {
     guard process.isRunning else { return }
     let pid = process.processIdentifier
     kill(pid, SIGTERM)
-    let deadline = Date().addingTimeInterval(5)
-    while process.isRunning && Date() < deadline { usleep(50_000) }
+    let deadline = ContinuousClock.now + .seconds(5)
+    while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning { kill(pid, SIGKILL) }
-    process.waitUntilExit()
+    while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).

@@ -103,14 +103,6 @@ struct HeadlessBrowser {
         for child in children where kill(child, 0) == 0 { kill(child, SIGKILL) }
     }
 
-    /// Whether `pid` is gone or a zombie.
-    static func exited(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return true }
-        return stat[stat.index(close, offsetBy: 2)] == "Z"
-    }
-
     // MARK: The page
 
     func navigate(_ url: String) async throws { _ = try await drive(["navigate", url]) }
@@ -134,7 +126,7 @@ struct HeadlessBrowser {
     }
 
     private func drive(_ arguments: [String]) async throws -> String {
-        let (exited, output, errors) = try await Self.run(
+        let (exited, output, errors) = try await ChildProgram.run(
             "/usr/bin/env", ["python3", Self.driver, String(port)] + arguments, limit: .seconds(180))
         // cdp.py reports every failure on stderr: with the status unknown, that decides.
         guard exited == 0 || (exited == nil && errors.isEmpty) else {
@@ -144,35 +136,4 @@ struct HeadlessBrowser {
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Runs `executable arguments` to its end (killed by pid after `limit`): its exit status (nil when another
-    /// waiter collected it first), standard output and standard error. Waits by polling, not by a termination
-    /// handler: in a test process full of children, an exit notice was seen to go missing (CI hung once), so a
-    /// child that is gone or a zombie has exited.
-    static func run(_ executable: String, _ arguments: [String], limit: Duration) async throws
-        -> (status: Int32?, output: String, errors: String)
-    {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try PostgresTools.launch(process)
-        let pid = process.processIdentifier
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning, !exited(pid) {
-            guard ContinuousClock.now < deadline else {
-                kill(pid, SIGKILL)
-                throw TestFailure(
-                    "\(URL(fileURLWithPath: executable).lastPathComponent) did not finish within \(limit)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let status: Int32? = process.isRunning ? nil : process.terminationStatus
-        return (
-            status, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        )
-    }
 }
