@@ -1,3 +1,4 @@
+import Failover
 import NIOHTTP1
 import Testing
 
@@ -15,5 +16,21 @@ import Testing
     @Test func withoutAForwardedForThePeerIsTheOnlyEntry() {
         let headers = ProxyHeaders.upstream(HTTPHeaders(), clientAddress: "127.0.0.2", authority: nil, requestID: "r")
         #expect(headers["X-Forwarded-For"] == ["127.0.0.2"])
+    }
+
+    @Test func newRequestIdsAreVersion4UUIDsThatDoNotRepeatAndASaneGivenOneIsKept() {
+        var random = SplitMix64(seed: 42)
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let id = ProxyHeaders.newRequestID(random: &random)
+            #expect(
+                id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(id)"
+            )
+            seen.insert(id)
+        }
+        #expect(seen.count == 10_000)
+        #expect(ProxyHeaders.requestID(from: ["X-Request-Id": "abc-123"], random: &random) == "abc-123")
+        let insane = ProxyHeaders.requestID(from: ["X-Request-Id": "has space"], random: &random)
+        #expect(insane != "has space" && insane.utf8.count == 36)
     }
 }

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Failover
+import NIOCore
+import NIOPosix
 import StandInServers
 import Testing
 
@@ -43,10 +45,56 @@ import Testing
             #expect(given.header("X-Seen-Request-Id") == "abc-123")
             #expect(given.header("X-Seen-Forwarded-For") == "10.0.0.9, 127.0.0.1")
             let generated = try await edge.send()
-            #expect(generated.header("X-Request-Id")?.isEmpty == false)
+            let id = try #require(generated.header("X-Request-Id"))
+            #expect(
+                id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(id)"
+            )
             #expect(generated.header("X-Request-Id") == generated.header("X-Seen-Request-Id"))
+            #expect(try await edge.send().header("X-Request-Id") != id)
             let posted = try await edge.send(method: .POST, body: String(repeating: "x", count: 100_000))
             #expect(posted.header("X-Seen-Body-Bytes") == "100000")
+        }
+    }
+
+    /// Three requests in one write, a body in the middle one: each is answered, in order, on the one connection,
+    /// and the last one's `Connection: close` ends it.
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await EdgeHarness.withEdge(portals: [TestPortal(region: "us-east-1")]) { edge in
+            let requests =
+                "GET /first HTTP/1.1\r\nHost: edge\r\nX-Request-Id: first\r\n\r\n"
+                + "POST /second HTTP/1.1\r\nHost: edge\r\nX-Request-Id: second\r\nContent-Length: 5\r\n\r\nhello"
+                + "GET /third HTTP/1.1\r\nHost: edge\r\nX-Request-Id: third\r\nConnection: close\r\n\r\n"
+            let port = edge.addresses.entryPort
+            let answer = try await withDeadline(.seconds(20), orThrow: { RawExchangeTimeout() }) {
+                try await rawExchange(port: port, requests)
+            }
+            let lines = answer.split(separator: "\r\n").map { $0.lowercased() }
+            // Each body ("us-east-1") runs into the next status line: count the status lines in the whole text.
+            #expect(answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 4, "\(answer)")
+            #expect(
+                lines.filter { $0.hasPrefix("x-request-id:") } == [
+                    "x-request-id: first", "x-request-id: second", "x-request-id: third",
+                ])
+            #expect(
+                lines.filter { $0.hasPrefix("x-seen-body-bytes:") } == [
+                    "x-seen-body-bytes: 0", "x-seen-body-bytes: 5", "x-seen-body-bytes: 0",
+                ])
+        }
+    }
+
+    /// A request that is not HTTP gets the edge's problem document and the connection closes; the edge serves on.
+    @Test func aMalformedRequestIsAnswered400WithAProblemDocument() async throws {
+        try await EdgeHarness.withEdge(portals: [TestPortal(region: "us-east-1")]) { edge in
+            let port = edge.addresses.entryPort
+            for garbage in ["GET / HTTP/1.1\r\nBad Header\r\n\r\n", "\u{01}\u{02} nonsense\r\n\r\n"] {
+                let answer = try await withDeadline(.seconds(20), orThrow: { RawExchangeTimeout() }) {
+                    try await rawExchange(port: port, garbage)
+                }
+                #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(answer)")
+                #expect(answer.lowercased().contains("content-type: application/problem+json"))
+                #expect(answer.contains("malformed-request"), "\(answer)")
+            }
+            #expect(try await edge.send().status == 200)
         }
     }
 
@@ -131,5 +179,23 @@ import Testing
             #expect(response.servedBy == "eu-west-1")
             #expect(try await edge.admin.endpointGroups().failOpen)
         }
+    }
+}
+
+struct RawExchangeTimeout: Error {}
+
+/// Writes `text` to a new connection to `port` and reads until the server closes it.
+func rawExchange(port: Int, _ text: String) async throws -> String {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+    return try await channel.executeThenClose { inbound, outbound in
+        try await outbound.write(ByteBuffer(string: text))
+        var answer = ""
+        for try await chunk in inbound { answer += String(buffer: chunk) }
+        return answer
     }
 }

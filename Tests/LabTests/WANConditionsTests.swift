@@ -1,3 +1,4 @@
+import Failover
 import Foundation
 import NIOCore
 import Testing
@@ -64,7 +65,7 @@ struct WANConditionsTests {
     }
 
     @Test func sampledDelaysStayWithinJitterAndNeverGoNegative() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let jittery = LinkConditions(latency: .milliseconds(10), jitter: .milliseconds(20))
         let delays = (0..<1000).map { _ in jittery.sampleDelay(using: &generator) }
         #expect(delays.allSatisfy { $0 >= .zero && $0 <= .milliseconds(30) })
@@ -100,18 +101,5 @@ struct WANConditionsTests {
             try await connection.send([5])
             _ = try await connection.receive(count: 1)
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for sampling tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import Failover
 import Foundation
 
 /// A request the workload decided to send: its record so far, and what goes on the wire.
@@ -292,20 +293,5 @@ actor WorkloadState<C: Clock> where C.Duration == Duration {
         history.first { $0.outcome != .ok && $0.outcome != .shed }.map {
             "\($0.kind.rawValue) answered \($0.status.map(String.init) ?? "nothing") \($0.error ?? "")"
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64), so that a seed repeats the same choices.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

@@ -15,20 +15,22 @@ public struct EdgeMetrics: Sendable {
         self.registry = registry
     }
 
-    /// Counts a proxied request by the region that answered it (`none` when none did) and its status.
-    func recordRequest(region: String, status: Int, duration: Duration) {
+    /// Proxied requests by the region that answered them (`none` when none did) and status.
+    func requestCounter(region: String, status: Int) -> Counter {
         registry.makeCounter(
             descriptor: .init(
                 namespace: "edge", metricName: "requests", unitName: "total",
                 helpText: "Requests through the edge by serving region and status."),
-            labels: [("region", region), ("status", String(status))]
-        ).increment()
+            labels: [("region", region), ("status", String(status))])
+    }
+
+    /// The latency of proxied requests by the region that answered them.
+    func requestDuration(region: String) -> DurationHistogram {
         registry.makeDurationHistogram(
             descriptor: .init(
                 namespace: "edge", metricName: "request_duration", unitName: "seconds",
                 helpText: "Latency of requests through the edge by serving region."),
-            labels: [("region", region)], buckets: Self.latencyBuckets
-        ).record(duration)
+            labels: [("region", region)], buckets: Self.latencyBuckets)
     }
 
     /// Counts a failed attempt to an endpoint: `connect`, `timeout` or `upstream`.
@@ -82,4 +84,33 @@ public struct EdgeMetrics: Sendable {
 
     /// The exposition text.
     public func render() -> String { registry.emitToString() }
+}
+
+/// One connection's handles on the request metrics: the registry is asked once per region and status the
+/// connection sees, not once per request (each ask builds the metric's name and labels and takes the registry's
+/// lock). Used on the connection's event loop only.
+struct RequestRecorder {
+    let metrics: EdgeMetrics
+    private var counters: [String: [Int: Counter]] = [:]
+    private var durations: [String: DurationHistogram] = [:]
+
+    init(metrics: EdgeMetrics) { self.metrics = metrics }
+
+    /// Counts a proxied request by the region that answered it (`none` when none did) and its status.
+    mutating func record(region: String, status: Int, duration: Duration) {
+        if let counter = counters[region]?[status] {
+            counter.increment()
+        } else {
+            let counter = metrics.requestCounter(region: region, status: status)
+            counters[region, default: [:]][status] = counter
+            counter.increment()
+        }
+        if let histogram = durations[region] {
+            histogram.record(duration)
+        } else {
+            let histogram = metrics.requestDuration(region: region)
+            durations[region] = histogram
+            histogram.record(duration)
+        }
+    }
 }

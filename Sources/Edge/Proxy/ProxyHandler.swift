@@ -1,25 +1,45 @@
+import Failover
 import Logging
 import NIOCore
 import NIOHTTP1
 
 /// The reverse proxy of one client connection, at the channel level: it picks the region for each request,
 /// forwards head and body over a keep-alive connection of the same event loop, retries once on the next nearest
-/// region when that is safe, and answers 502/503/504 itself otherwise. NIO's server pipeline hands it one request
-/// at a time (pipelined requests wait their turn) and answers malformed ones with 400.
+/// region when that is safe, and answers 502/503/504 itself otherwise. It serves one request at a time: pipelined
+/// requests wait in a queue of their own (NIO's pipelining assistance would cost two epoll_ctl calls on every
+/// request). A request NIO cannot parse is answered 400 with the edge's problem document, and the connection closes.
 final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let policy: ProxyPolicy
     private let pool: UpstreamPool
+    private let accessLog: AccessLogBuffer
+    private var metrics: RequestRecorder
+    /// The routing dice and new request ids: seeded once per connection, no system call per request.
+    private var random = SplitMix64()
     private var context: ChannelHandlerContext?
     private var clientAddress: String?
     /// The request being served; `nil` between requests.
     private var exchange: Exchange?
+    /// The parts of requests the client pipelined behind the one being served, in order.
+    private var pipelined = CircularBuffer<HTTPServerRequestPart>()
+    private var replaying = false
+    /// The server is shutting down: the connection closes after the request being served.
+    private var quiescing = false
+    /// When the current attempt's response head is due; one timer per connection checks it (re-armed when it
+    /// fires early) instead of a timer scheduled and cancelled on every request.
+    private var responseDeadline: NIODeadline?
+    private var responseTimer: Scheduled<Void>?
+    private var readingPausedForBody = false
+    private var readingPausedForPipeline = false
+    private var reading = true
 
-    init(policy: ProxyPolicy, pool: UpstreamPool) {
+    init(policy: ProxyPolicy, loop: ProxyLoop) {
         self.policy = policy
-        self.pool = pool
+        self.pool = loop.pool
+        self.accessLog = loop.accessLog
+        self.metrics = RequestRecorder(metrics: policy.metrics)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -29,13 +49,30 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         abandon()
+        responseTimer?.cancel()
+        responseTimer = nil
         self.context = nil
     }
 
     // MARK: The client's side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if !pipelined.isEmpty || (exchange != nil && part.isHead) {
+            // The request before it has ended and is being answered: this one waits its turn, and the client's
+            // bytes wait in the socket, not in the edge.
+            guard !quiescing else { return }
+            pipelined.append(part)
+            readingPausedForPipeline = true
+            updateClientReading()
+            return
+        }
+        if quiescing, exchange == nil { return }
+        serve(part)
+    }
+
+    private func serve(_ part: HTTPServerRequestPart) {
+        switch part {
         case .head(let head):
             begin(head)
         case .body(let part):
@@ -56,6 +93,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             exchange.requestEnded = true
             if exchange.answered {
                 self.exchange = nil
+                servePipelined()
             } else if case .streamed = exchange.body {
                 if let connection = exchange.connection, exchange.bodyStarted {
                     connection.write(.end(nil))
@@ -79,22 +117,69 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        // Answered 400 when no other request is under way or waiting (its answer would come first); NIO's
+        // HTTPServerProtocolErrorHandler would answer an empty 400, and costs a handler on every write.
+        guard error is HTTPParserError, exchange == nil, pipelined.isEmpty else { return context.close(promise: nil) }
+        let body = EdgeProblem(
+            status: .badRequest, code: "malformed-request",
+            detail: "The request is not valid HTTP/1.1 (\(error)); the connection closes."
+        ).encoded(allocator: context.channel.allocator)
+        let headers = HTTPHeaders([
+            ("Content-Type", "application/problem+json"), ("Content-Length", String(body.readableBytes)),
+            ("Connection", "close"),
+        ])
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+            promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        quiescing = true
+        pipelined.removeAll()
+        if exchange == nil { context.close(promise: nil) }
+    }
+
+    /// Serves the queued pipelined requests while no other is under way.
+    private func servePipelined() {
+        guard !replaying else { return }
+        replaying = true
+        defer { replaying = false }
+        while let part = pipelined.first {
+            if part.isHead, exchange != nil { return }
+            serve(pipelined.removeFirst())
+        }
+        readingPausedForPipeline = false
+        updateClientReading()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // A slow client holds back the endpoint's response instead of the edge buffering it.
-        if let connection = exchange?.connection {
-            try? connection.channel.syncOptions?.setOption(.autoRead, value: context.channel.isWritable)
+        if let exchange, let connection = exchange.connection {
+            if context.channel.isWritable {
+                exchange.upstreamReadingPaused = false
+                try? connection.channel.syncOptions?.setOption(.autoRead, value: true)
+            } else {
+                pauseUpstreamReading(connection, exchange)
+            }
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    private func pauseUpstreamReading(_ connection: UpstreamConnection, _ exchange: Exchange) {
+        exchange.upstreamReadingPaused = true
+        try? connection.channel.syncOptions?.setOption(.autoRead, value: false)
     }
 
     // MARK: One request
 
     private func begin(_ head: HTTPRequestHead) {
-        let requestID = ProxyHeaders.requestID(from: head.headers)
-        let decision = policy.route(head.headers, clientAddress: clientAddress)
+        let requestID = ProxyHeaders.requestID(from: head.headers, random: &random)
+        let decision = policy.route(head.headers, clientAddress: clientAddress, random: &random)
         if decision.failOpen { policy.metrics.recordFailOpen() }
         let exchange = Exchange(
             head: head, requestID: requestID, decision: decision, bufferLimit: policy.configuration.retryBufferBytes,
@@ -167,20 +252,31 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             }
         }
         connection.flush()
-        if let eventLoop = context?.eventLoop {
-            exchange.timeout = eventLoop.assumeIsolated().scheduleTask(in: policy.responseTimeout) { [self] in
-                guard self.exchange === exchange, exchange.connection === connection, !exchange.responseStarted
-                else { return }
-                exchange.connection = nil
-                connection.detach(reusable: false)
-                attemptFailed(exchange, .timeout)
-            }
+        let deadline = NIODeadline.now() + policy.responseTimeout
+        responseDeadline = deadline
+        if responseTimer == nil { armResponseTimer(deadline) }
+    }
+
+    private func armResponseTimer(_ deadline: NIODeadline) {
+        guard let eventLoop = context?.eventLoop else { return }
+        responseTimer = eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            self?.responseTimerFired()
         }
     }
 
+    private func responseTimerFired() {
+        responseTimer = nil
+        guard let deadline = responseDeadline else { return }
+        guard NIODeadline.now() >= deadline else { return armResponseTimer(deadline) }
+        responseDeadline = nil
+        guard let exchange, let connection = exchange.connection, !exchange.responseStarted else { return }
+        exchange.connection = nil
+        connection.detach(reusable: false)
+        attemptFailed(exchange, .timeout)
+    }
+
     private func attemptFailed(_ exchange: Exchange, _ failure: ProxyFailure) {
-        exchange.timeout?.cancel()
-        exchange.timeout = nil
+        responseDeadline = nil
         policy.metrics.recordError(region: exchange.region, kind: failure.kind)
         let replayable: Bool
         if case .streamed = exchange.body { replayable = !exchange.bodyStarted } else { replayable = true }
@@ -223,7 +319,7 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         headers.add(name: "X-Served-By-Region", value: exchange.region)
         headers.add(name: "X-Request-Id", value: exchange.requestID)
         if exchange.decision.failOpen { headers.add(name: "X-Edge-Fail-Open", value: "true") }
-        if !exchange.keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        if !exchange.keepAlive || quiescing { headers.replaceOrAdd(name: "Connection", value: "close") }
         return HTTPResponseHead(version: exchange.head.version, status: status, headers: headers)
     }
 
@@ -234,47 +330,54 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         resumeClientReading()
         let duration = Duration.nanoseconds((NIODeadline.now() - exchange.started).nanoseconds)
         let region = exchange.region
-        // Before the end is written: writing it can hand this handler the next pipelined request at once.
         if exchange.requestEnded { self.exchange = nil }
-        if exchange.keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
-        } else {
+        let closing = !exchange.keepAlive || quiescing
+        if closing {
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
         }
-        policy.metrics.recordRequest(region: region, status: Int(status.code), duration: duration)
-        policy.logger.info(
-            "request",
-            metadata: [
-                EdgeMetadataKey.requestID: "\(exchange.requestID)", EdgeMetadataKey.region: "\(region)",
-                EdgeMetadataKey.status: "\(status.code)", EdgeMetadataKey.method: "\(exchange.head.method.rawValue)",
-                EdgeMetadataKey.path: "\(exchange.head.uri.split(separator: "?", maxSplits: 1).first ?? "")",
-                EdgeMetadataKey.durationMilliseconds: "\(duration.wholeMilliseconds)",
-                EdgeMetadataKey.failOpen: "\(exchange.decision.failOpen)",
-            ])
+        metrics.record(region: region, status: Int(status.code), duration: duration)
+        let uri = exchange.head.uri
+        accessLog.record(
+            requestID: exchange.requestID, region: region, status: status.code, method: exchange.head.method.rawValue,
+            path: uri[..<(uri.firstIndex(of: "?") ?? uri.endIndex)], milliseconds: duration.wholeMilliseconds,
+            failOpen: exchange.decision.failOpen)
+        if closing {
+            pipelined.removeAll()
+        } else if self.exchange == nil {
+            servePipelined()
+        }
     }
 
     /// The client went away or the handler is removed: the request's connection cannot be reused.
     private func abandon() {
         guard let exchange else { return }
         self.exchange = nil
-        exchange.timeout?.cancel()
+        responseDeadline = nil
         if let connection = exchange.connection {
             exchange.connection = nil
             connection.detach(reusable: false)
         }
     }
 
-    private var clientReadingPaused = false
-
+    /// Reads from the client while neither a streamed body waits for its endpoint nor a pipelined request for
+    /// its turn.
     private func setClientReading(_ on: Bool) {
-        guard let context, clientReadingPaused == on else { return }
-        clientReadingPaused = !on
-        try? context.channel.syncOptions?.setOption(.autoRead, value: on)
+        readingPausedForBody = !on
+        updateClientReading()
     }
 
     private func resumeClientReading() { setClientReading(true) }
+
+    private func updateClientReading() {
+        let on = !readingPausedForBody && !readingPausedForPipeline
+        guard let context, on != reading else { return }
+        reading = on
+        try? context.channel.syncOptions?.setOption(.autoRead, value: on)
+    }
 
     // MARK: The endpoint's side
 
@@ -283,20 +386,19 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         switch part {
         case .head(let head):
             guard head.status.code >= 200 else { return }
-            exchange.timeout?.cancel()
-            exchange.timeout = nil
+            responseDeadline = nil
             exchange.responseStarted = true
             exchange.status = head.status
             exchange.upstreamKeepAlive = head.isKeepAlive
             let headers = ProxyHeaders.downstream(head.headers)
             context.write(
                 wrapOutboundOut(.head(responseHead(exchange, status: head.status, headers: headers))), promise: nil)
-            if !context.channel.isWritable { try? connection.channel.syncOptions?.setOption(.autoRead, value: false) }
+            if !context.channel.isWritable { pauseUpstreamReading(connection, exchange) }
         case .body(let bytes):
             context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: nil)
         case .end(let trailers):
             exchange.connection = nil
-            try? connection.channel.syncOptions?.setOption(.autoRead, value: true)
+            if exchange.upstreamReadingPaused { try? connection.channel.syncOptions?.setOption(.autoRead, value: true) }
             connection.detach(reusable: exchange.upstreamKeepAlive && exchange.requestSent)
             exchange.responseStarted = true
             end(exchange, status: exchange.status, trailers: trailers)
@@ -352,7 +454,6 @@ final class Exchange {
     var attempt = 0
     var region = "none"
     var connection: UpstreamConnection?
-    var timeout: Scheduled<Void>?
     var requestEnded = false
     /// The whole request (head, body, end) went to the current connection.
     var requestSent = false
@@ -362,6 +463,8 @@ final class Exchange {
     var responseStarted = false
     var status = HTTPResponseStatus.ok
     var upstreamKeepAlive = false
+    /// The endpoint's connection stopped reading because the client's was full.
+    var upstreamReadingPaused = false
     /// The response (the endpoint's or the edge's own) has ended.
     var answered = false
 
@@ -382,5 +485,12 @@ final class Exchange {
         } else {
             body = .empty
         }
+    }
+}
+
+extension HTTPServerRequestPart {
+    fileprivate var isHead: Bool {
+        if case .head = self { return true }
+        return false
     }
 }

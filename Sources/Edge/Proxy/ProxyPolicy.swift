@@ -21,8 +21,9 @@ struct ProxyPolicy: Sendable {
 
     var responseTimeout: TimeAmount { .milliseconds(Int64(configuration.responseTimeoutMilliseconds)) }
 
-    /// The routing decision for the client's location (header, then listener, then the primary's region).
-    func route(_ headers: HTTPHeaders, clientAddress: String?) -> RoutingDecision {
+    /// The routing decision for the client's location (header, then listener, then the primary's region); the
+    /// dice are `random`'s, or the client address's under source-address affinity.
+    func route(_ headers: HTTPHeaders, clientAddress: String?, random: inout SplitMix64) -> RoutingDecision {
         let header = headers.first(name: "x-client-location").map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
@@ -34,8 +35,7 @@ struct ProxyPolicy: Sendable {
             var generator = AffinityGenerator(address: clientAddress)
             return selector.route(location: location, groups: groups, using: &generator)
         }
-        var generator = SystemRandomNumberGenerator()
-        return selector.route(location: location, groups: groups, using: &generator)
+        return selector.route(location: location, groups: groups, using: &random)
     }
 
     /// A retry is safe when nothing reached the endpoint, or the method is safe; either way the whole body must

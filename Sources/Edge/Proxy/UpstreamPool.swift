@@ -38,7 +38,11 @@ final class UpstreamPool: @unchecked Sendable {
     let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
     private let maximumIdlePerEndpoint: Int
+    /// How long a connection may wait in the pool before it is closed.
+    static let idleTimeout = TimeAmount.seconds(60)
+    private static let sweepInterval = TimeAmount.seconds(30)
     private var idle: [String: [UpstreamConnection]] = [:]
+    private var sweep: RepeatedTask?
     private var endpoints: [String: UpstreamEndpoint] = [:]
     private var tlsContext: NIOSSLContext?
     private var closed = false
@@ -47,6 +51,15 @@ final class UpstreamPool: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.connectTimeout = connectTimeout
         self.maximumIdlePerEndpoint = maximumIdlePerEndpoint
+    }
+
+    /// Closes the connections that have waited longer than `idleTimeout` (every `sweepInterval`).
+    private func sweepIdle() {
+        let oldest = NIODeadline.now() - Self.idleTimeout
+        for (url, connections) in idle where connections.contains(where: { $0.idleSince < oldest }) {
+            idle[url] = connections.filter { $0.idleSince >= oldest }
+            for connection in connections where connection.idleSince < oldest { connection.channel.close(promise: nil) }
+        }
     }
 
     /// Hands `completion` an idle connection to `url`, or a new one (at once when one is idle).
@@ -73,7 +86,6 @@ final class UpstreamPool: @unchecked Sendable {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: endpoint.host))
                     }
                     try sync.addHTTPClientHandlers()
-                    try sync.addHandler(IdleStateHandler(allTimeout: .seconds(60)))
                     try sync.addHandler(
                         UpstreamConnection(url: url, endpoint: endpoint, pool: pool, channel: channel))
                 }
@@ -96,7 +108,13 @@ final class UpstreamPool: @unchecked Sendable {
             connection.channel.close(promise: nil)
             return
         }
+        connection.idleSince = .now()
         idle[connection.url, default: []].append(connection)
+        if sweep == nil {
+            sweep = eventLoop.scheduleRepeatedTask(initialDelay: Self.sweepInterval, delay: Self.sweepInterval) {
+                [self] _ in sweepIdle()
+            }
+        }
     }
 
     /// Forgets a connection that closed while idle.
@@ -109,6 +127,8 @@ final class UpstreamPool: @unchecked Sendable {
     func close() {
         eventLoop.assertInEventLoop()
         closed = true
+        sweep?.cancel()
+        sweep = nil
         let connections = idle.values.joined()
         idle = [:]
         for connection in connections { connection.channel.close(promise: nil) }
@@ -144,36 +164,8 @@ enum UpstreamError: Error, CustomStringConvertible {
     }
 }
 
-/// The pools of every event loop of a group, made once; each pool is used only on its own loop.
-final class UpstreamPools: @unchecked Sendable {
-    // Built in `init` and never changed; each value is touched only on its own event loop.
-    private let pools: [ObjectIdentifier: UpstreamPool]
-
-    init(group: any EventLoopGroup, connectTimeout: TimeAmount, maximumIdlePerEndpoint: Int) {
-        var pools: [ObjectIdentifier: UpstreamPool] = [:]
-        for loop in group.makeIterator() {
-            pools[ObjectIdentifier(loop)] = UpstreamPool(
-                eventLoop: loop, connectTimeout: connectTimeout, maximumIdlePerEndpoint: maximumIdlePerEndpoint)
-        }
-        self.pools = pools
-    }
-
-    /// The pool of `eventLoop` (a loop of the group), or a new one for a foreign loop.
-    func pool(for eventLoop: any EventLoop) -> UpstreamPool {
-        pools[ObjectIdentifier(eventLoop)]
-            ?? UpstreamPool(eventLoop: eventLoop, connectTimeout: .milliseconds(500), maximumIdlePerEndpoint: 0)
-    }
-
-    /// Closes every pool's idle connections, each on its own loop.
-    func close() async {
-        for pool in pools.values {
-            try? await pool.eventLoop.submit { pool.close() }.get()
-        }
-    }
-}
-
 /// The handler at the end of a connection to an endpoint: hands the response to the request it serves, and
-/// tells the pool when it closes while idle.
+/// tells the pool when it closes while idle (the pool closes it after `UpstreamPool.idleTimeout` unused).
 final class UpstreamConnection: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
@@ -184,6 +176,8 @@ final class UpstreamConnection: ChannelInboundHandler {
     let channel: any Channel
     private weak var delegate: (any UpstreamDelegate)?
     private var context: ChannelHandlerContext?
+    /// When the connection last went back to the pool.
+    var idleSince = NIODeadline.now()
 
     init(url: String, endpoint: UpstreamEndpoint, pool: UpstreamPool, channel: any Channel) {
         self.url = url
@@ -239,13 +233,5 @@ final class UpstreamConnection: ChannelInboundHandler {
             pool.forget(self)
         }
         context.fireChannelInactive()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, delegate == nil {
-            context.close(promise: nil)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -15,9 +15,14 @@ public struct EdgeServer: Sendable {
     public let metrics: EdgeMetrics
     private let ports: ListenerPorts
     private let logger: Logger
+    private let accessLogSink: AccessLogSink
 
     /// Validates the configuration (the error names the bad key) and prepares the edge; nothing listens yet.
-    public init(configuration: EdgeConfiguration, logger: Logger) throws(EdgeError) {
+    /// The access log (a line per request at `info`, when `logger`'s level lets it through) goes to
+    /// `accessLogSink`, standard error by default, as the logger's other lines do with swift-log's default handler.
+    public init(
+        configuration: EdgeConfiguration, logger: Logger, accessLogSink: AccessLogSink = .standardError
+    ) throws(EdgeError) {
         try configuration.validate()
         self.configuration = configuration
         self.state = EdgeState(configuration: configuration)
@@ -26,6 +31,7 @@ public struct EdgeServer: Sendable {
             expectsAdmin: configuration.adminToken != nil,
             locations: configuration.locationListeners.map(\.location))
         self.logger = logger
+        self.accessLogSink = accessLogSink
     }
 
     /// Runs the edge until SIGTERM or SIGINT.
@@ -42,9 +48,10 @@ public struct EdgeServer: Sendable {
     /// it once: it creates the connection pools, which it closes when it stops.
     public func makeService() -> some Service {
         let group = MultiThreadedEventLoopGroup.singleton
-        let pools = UpstreamPools(
+        let loops = ProxyLoops(
             group: group, connectTimeout: .milliseconds(Int64(configuration.connectTimeoutMilliseconds)),
-            maximumIdlePerEndpoint: configuration.connectionsPerEndpoint)
+            maximumIdlePerEndpoint: configuration.connectionsPerEndpoint,
+            accessLog: AccessLog(logger: logger, sink: accessLogSink))
         var healthClientConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(configuration.healthCheck.timeoutMilliseconds))))
@@ -55,7 +62,7 @@ public struct EdgeServer: Sendable {
         let healthClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: healthClientConfiguration)
 
         var services: [any Service] = [
-            HTTPClientShutdown(clients: [healthClient]), UpstreamPoolsShutdown(pools: pools),
+            HTTPClientShutdown(clients: [healthClient]), UpstreamPoolsShutdown(loops: loops),
         ]
         services.append(
             HealthChecker(
@@ -76,11 +83,11 @@ public struct EdgeServer: Sendable {
             services.append(
                 ProxyListener(
                     host: configuration.host, port: listener.port, policy: policy(location: listener.location),
-                    pools: pools, group: group, onBound: { ports.locationBound(listener.location, port: $0) }))
+                    loops: loops, group: group, onBound: { ports.locationBound(listener.location, port: $0) }))
         }
         services.append(
             ProxyListener(
-                host: configuration.host, port: configuration.port, policy: policy(location: nil), pools: pools,
+                host: configuration.host, port: configuration.port, policy: policy(location: nil), loops: loops,
                 group: group, onBound: { ports.entryBound($0) }))
         return EdgeServices(services: services)
     }

@@ -12,7 +12,7 @@ struct ProxyListener: Service {
     let host: String
     let port: Int
     let policy: ProxyPolicy
-    let pools: UpstreamPools
+    let loops: ProxyLoops
     let group: any EventLoopGroup
     /// Called with the bound port once the listener accepts connections.
     let onBound: @Sendable (Int) -> Void
@@ -20,7 +20,7 @@ struct ProxyListener: Service {
     func run() async throws {
         let quiescing = ServerQuiescingHelper(group: group)
         let policy = self.policy
-        let pools = self.pools
+        let loops = self.loops
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -34,8 +34,11 @@ struct ProxyListener: Service {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
-                    try sync.addHandler(ProxyHandler(policy: policy, pool: pools.pool(for: channel.eventLoop)))
+                    // Neither pipelining assistance (it holds the socket's reads while a response is under way,
+                    // two epoll_ctl calls per request) nor NIO's error handler (a handler on every write):
+                    // ProxyHandler queues pipelined requests and answers malformed ones itself.
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+                    try sync.addHandler(ProxyHandler(policy: policy, loop: loops.loop(for: channel.eventLoop)))
                 }
             }
             .bind(host: host, port: port).get()
@@ -44,15 +47,16 @@ struct ProxyListener: Service {
         let closed = group.next().makePromise(of: Void.self)
         quiescing.initiateShutdown(promise: closed)
         try await closed.futureResult.get()
+        await loops.flushAccessLog()
     }
 }
 
-/// Closes the proxy's idle upstream connections after the listeners have stopped.
+/// Closes the proxy's idle upstream connections once shutdown begins; a connection released later is closed then.
 struct UpstreamPoolsShutdown: Service {
-    let pools: UpstreamPools
+    let loops: ProxyLoops
 
     func run() async throws {
         try? await gracefulShutdown()
-        await pools.close()
+        await loops.close()
     }
 }
