@@ -187,6 +187,7 @@ func buildInternalApplication(services: PortalServices, logger: Logger) -> some 
 /// Builds the portal's HTTP application: routes, middleware, the database clients as services, and the
 /// migrations applied before the server starts listening.
 public func buildApplication(services: PortalServices, logger: Logger) -> some ApplicationProtocol {
+    LocalTimeZone.pin()
     let configuration = services.configuration
     var background: [any Service] = services.clients
     background.append(buildInternalApplication(services: services, logger: logger))

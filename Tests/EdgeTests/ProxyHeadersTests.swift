@@ -22,7 +22,7 @@ import Testing
         var random = SplitMix64(seed: 42)
         var seen = Set<String>()
         for _ in 0..<10_000 {
-            let id = ProxyHeaders.newRequestID(random: &random)
+            let id = RequestID.make(using: &random)
             #expect(
                 id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(id)"
             )

@@ -1,3 +1,4 @@
+import Failover
 import Foundation
 import NIOHTTP1
 
@@ -64,38 +65,13 @@ enum ProxyHeaders {
             })
     }
 
-    /// The client's request id when it sent a sane one, else a new one from `random`.
+    /// The client's request id when it sent a sane one, else a new one from `random` (the connection's).
     static func requestID(from headers: HTTPHeaders, random: inout some RandomNumberGenerator) -> String {
         if let given = headers.first(name: "x-request-id"), !given.isEmpty, given.utf8.count <= 200,
             given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         {
             return given
         }
-        return newRequestID(random: &random)
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// A random (version 4) UUID in lower case, from `random`: `Foundation.UUID()` costs a system call for its
-    /// randomness on every request.
-    static func newRequestID(random: inout some RandomNumberGenerator) -> String {
-        var bytes = (random.next() as UInt64, random.next() as UInt64)
-        return withUnsafeMutableBytes(of: &bytes) { raw in
-            raw[6] = (raw[6] & 0x0F) | 0x40
-            raw[8] = (raw[8] & 0x3F) | 0x80
-            return String(unsafeUninitializedCapacity: 36) { text in
-                var position = 0
-                for (index, byte) in raw.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        text[position] = UInt8(ascii: "-")
-                        position += 1
-                    }
-                    text[position] = hexDigits[Int(byte >> 4)]
-                    text[position + 1] = hexDigits[Int(byte & 0x0F)]
-                    position += 2
-                }
-                return position
-            }
-        }
+        return RequestID.make(using: &random)
     }
 }

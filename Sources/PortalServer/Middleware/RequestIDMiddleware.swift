@@ -1,4 +1,4 @@
-import Foundation
+import Failover
 import HTTPTypes
 import Hummingbird
 
@@ -12,7 +12,7 @@ struct RequestIDMiddleware: RouterMiddleware {
     {
         var context = context
         let offered = request.headers[.requestID]
-        let id = offered.flatMap { Self.isWellFormed($0) ? $0 : nil } ?? UUID().uuidString.lowercased()
+        let id = offered.flatMap { Self.isWellFormed($0) ? $0 : nil } ?? RequestID.make()
         context.requestID = id
         context.logger[metadataKey: "request.id"] = .string(id)
         var response = try await next(request, context)
