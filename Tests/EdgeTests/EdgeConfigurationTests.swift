@@ -26,6 +26,7 @@ import Testing
         ("weight", "regions[0].endpoints[0].weight"), ("dial", "regions[0].dial"),
         ("url", "regions[0].endpoints[0].url"),
         ("primary", "primaryRegion"), ("token", "adminToken"), ("interval", "healthCheck.intervalMilliseconds"),
+        ("loops", "eventLoops"),
     ])
     func validationNamesTheBadKey(field: String, key: String) {
         var configuration = EdgeConfiguration(
@@ -35,6 +36,7 @@ import Testing
         case "dial": configuration.regions[0].dial = -1
         case "url": configuration.regions[0].endpoints[0].url = "127.0.0.1:1"
         case "primary": configuration.primaryRegion = "sa-east-1"
+        case "loops": configuration.eventLoops = 0
         case "token": configuration.adminToken = "short"
         default: configuration.healthCheck.intervalMilliseconds = 0
         }

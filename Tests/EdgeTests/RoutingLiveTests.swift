@@ -58,8 +58,10 @@ import Testing
 
     /// Three requests in one write, a body in the middle one: each is answered, in order, on the one connection,
     /// and the last one's `Connection: close` ends it.
+    /// On an edge with an event loop of its own (`eventLoops`), which it shuts down when it stops.
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        try await EdgeHarness.withEdge(portals: [TestPortal(region: "us-east-1")]) { edge in
+        try await EdgeHarness.withEdge(portals: [TestPortal(region: "us-east-1")], configure: { $0.eventLoops = 1 }) {
+            edge in
             let requests =
                 "GET /first HTTP/1.1\r\nHost: edge\r\nX-Request-Id: first\r\n\r\n"
                 + "POST /second HTTP/1.1\r\nHost: edge\r\nX-Request-Id: second\r\nContent-Length: 5\r\n\r\nhello"

@@ -46,6 +46,7 @@ extension EdgeConfiguration {
         try Self.checkRange(responseTimeoutMilliseconds, 1...3_600_000, key: "responseTimeoutMilliseconds")
         try Self.checkRange(connectionsPerEndpoint, 1...10_000, key: "connectionsPerEndpoint")
         try Self.checkRange(retryBufferBytes, 0...(64 << 20), key: "retryBufferBytes")
+        if let eventLoops { try Self.checkRange(eventLoops, 1...256, key: "eventLoops") }
         guard latencies.defaultMilliseconds.isFinite, latencies.defaultMilliseconds >= 0 else {
             throw .invalid("latencies.defaultMilliseconds", "must be a number ≥ 0")
         }

@@ -11,7 +11,7 @@ import Failover
 ///   "clientAffinity": "none",
 ///   "healthCheck": { "path": "/health/ready", "intervalMilliseconds": 250, "timeoutMilliseconds": 200,
 ///                    "failureThreshold": 3, "recoveryThreshold": 3 },
-///   "connectTimeoutMilliseconds": 500, "responseTimeoutMilliseconds": 10000 }
+///   "connectTimeoutMilliseconds": 500, "responseTimeoutMilliseconds": 10000, "eventLoops": 2 }
 /// ```
 public struct EdgeConfiguration: Codable, Sendable, Equatable {
     /// Address of the entry listener.
@@ -45,6 +45,9 @@ public struct EdgeConfiguration: Codable, Sendable, Equatable {
     /// Request bodies of a known length up to this many bytes are buffered so that a retry can resend them;
     /// larger ones are streamed and retried only when the endpoint could not be reached at all.
     public var retryBufferBytes: Int = 65_536
+    /// The proxy's event loop threads; absent: NIO's shared group, one per core. Fewer than the cores can serve
+    /// more, with a shorter tail, when the edge shares its machine with the portal (`scripts/bench`).
+    public var eventLoops: Int?
 
     /// A configuration with the given regions and every other field at its default.
     public init(regions: [RegionGroup]) {
@@ -83,6 +86,7 @@ public struct EdgeConfiguration: Codable, Sendable, Equatable {
             ?? defaults.connectionsPerEndpoint
         self.retryBufferBytes =
             try container.decodeIfPresent(Int.self, forKey: .retryBufferBytes) ?? defaults.retryBufferBytes
+        self.eventLoops = try container.decodeIfPresent(Int.self, forKey: .eventLoops)
     }
 }
 

@@ -47,7 +47,8 @@ public struct EdgeServer: Sendable {
     /// keep-alive pool per event loop), the health checker and the admin API (a Hummingbird application). Call
     /// it once: it creates the connection pools, which it closes when it stops.
     public func makeService() -> some Service {
-        let group = MultiThreadedEventLoopGroup.singleton
+        let ownGroup = configuration.eventLoops.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) }
+        let group = ownGroup ?? MultiThreadedEventLoopGroup.singleton
         let loops = ProxyLoops(
             group: group, connectTimeout: .milliseconds(Int64(configuration.connectTimeoutMilliseconds)),
             maximumIdlePerEndpoint: configuration.connectionsPerEndpoint,
@@ -89,7 +90,7 @@ public struct EdgeServer: Sendable {
             ProxyListener(
                 host: configuration.host, port: configuration.port, policy: policy(location: nil), loops: loops,
                 group: group, onBound: { ports.entryBound($0) }))
-        return EdgeServices(services: services)
+        return EdgeServices(services: services, ownGroup: ownGroup)
     }
 
     private func policy(location: String?) -> ProxyPolicy {
@@ -102,13 +103,21 @@ public struct EdgeServer: Sendable {
 /// The edge's services run side by side; each ends on the graceful shutdown of the task that runs them all.
 struct EdgeServices: Service {
     let services: [any Service]
+    /// The proxy's own event loops (`eventLoops`), shut down once every service has ended.
+    let ownGroup: MultiThreadedEventLoopGroup?
 
     func run() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services {
-                group.addTask { try await service.run() }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in services {
+                    group.addTask { try await service.run() }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch {
+            try? await ownGroup?.shutdownGracefully()
+            throw error
         }
+        try await ownGroup?.shutdownGracefully()
     }
 }
