@@ -26,6 +26,10 @@ extension PostgresAccountStore {
                         try checkWriteGate()
                         return result
                     }
+                    // Issue 14, window 4: a COMMIT sent under the lease can complete after it ended (a retransmission,
+                    // a partition that held the packets, a synchronous standby answering late). By then another
+                    // region may have been promoted without this write: its outcome is unknown, never "done".
+                    if let writeGate, !writeGate() { throw Self.outcomeUnknown(afterLeaseEnded: true) }
                     // The position after the commit: a standby that has replayed it shows this write. The write is
                     // done by now: a failure here (the server stopping right after the commit) only costs the
                     // consistency token, never the answer.
@@ -52,10 +56,7 @@ extension PostgresAccountStore {
                 // The COMMIT was sent and failed: a server that stops while a commit waits for its synchronous
                 // standby ends the session (57P01) although the transaction committed locally, and may have
                 // replicated. The outcome is unknown: never "not done".
-                throw AccountsError(
-                    .storageUnavailable,
-                    "The database stopped while committing; the change may or may not have been made. "
-                        + "Check before retrying.", retryAfter: .seconds(1))
+                throw Self.outcomeUnknown(afterLeaseEnded: false)
             }
             throw Self.domainError(error.closureError ?? error.beginError ?? error)
         } catch let error as AccountsError {
@@ -63,6 +64,16 @@ extension PostgresAccountStore {
         } catch {
             throw Self.domainError(error)
         }
+    }
+
+    /// A write whose COMMIT was sent but whose outcome is not known (503): check before retrying.
+    static func outcomeUnknown(afterLeaseEnded: Bool) -> AccountsError {
+        AccountsError(
+            .storageUnavailable,
+            (afterLeaseEnded
+                ? "The write lease ended while the commit was under way"
+                : "The database stopped while committing")
+                + "; the change may or may not have been made. Check before retrying.", retryAfter: .seconds(1))
     }
 
     /// Throws `writesUnavailable` when the write gate is closed.

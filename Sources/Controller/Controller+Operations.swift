@@ -121,11 +121,13 @@ extension Controller {
 
     /// The standby `select` takes from what `standbys` answered, for `operation`.
     func candidate(
-        among standbys: [RegionName: DatabaseProbe?], excluded: Set<RegionName>, for operation: FailoverOperation
+        among standbys: [RegionName: DatabaseProbe?], excluded: Set<RegionName>, for operation: FailoverOperation,
+        heardAtLeast: Int? = nil
     ) throws(FailoverError) -> (region: RegionName, lagBytes: UInt64?) {
         try CandidateSelection.select(
             standbys: standbys, excluded: excluded, requested: operation.to, oldPrimaryLSN: lastPrimaryLSN,
-            maxLag: settings.maxLagOnFailover, force: operation.force, priority: state.regions)
+            maxLag: settings.maxLagOnFailover, force: operation.force, priority: state.regions,
+            heardAtLeast: heardAtLeast)
     }
 
     /// `FailoverActions.prepareFailover`, bounded, and on the timeline when it succeeded.
@@ -190,12 +192,19 @@ extension Controller {
             if standbys.values.allSatisfy({ $0 != nil }) { break }
             try await Task.sleep(for: .milliseconds(100))
         } while ContinuousClock.now < askUntil
+        // Issue 14, window 1: with synchronous commits (ANY 1 of n), every standby must be heard; a person may force.
+        let synchronous = await actions.synchronousDurability() && !state.synchronousCommitSuspended
         for (region, probe) in standbys where probe == nil {
             record(
-                .standbyUnreachable, "\(region) did not answer: chosen without it (its WAL, if any, is out of reach)",
+                .standbyUnreachable,
+                "\(region) did not answer: "
+                    + (synchronous && !operation.force
+                        ? "no choice without it (an acknowledged commit may be only there)"
+                        : "chosen without it (its WAL, if any, is out of reach)"),
                 region: region, operation: operation, step: .select)
         }
-        let (chosen, lag) = try candidate(among: standbys, excluded: excluded, for: operation)
+        let (chosen, lag) = try candidate(
+            among: standbys, excluded: excluded, for: operation, heardAtLeast: synchronous ? standbys.count : nil)
         var operation = operation
         operation.to = chosen
         record(

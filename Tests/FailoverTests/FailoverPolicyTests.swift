@@ -15,6 +15,31 @@ import Testing
         #expect(choice.lagBytes == 0)
     }
 
+    @Test func withSynchronousCommitsAnUnheardStandbyBlocksTheChoiceUntilForced() throws {
+        // Issue 14, window 1: with ANY 1 of two standbys, the silent one may hold the only copy of an acknowledged
+        // commit; the choice used to be made without it after a few seconds.
+        let standbys: [RegionName: DatabaseProbe?] = ["eu-west-1": standby(100), "ap-southeast-2": nil]
+        let error = #expect(throws: FailoverError.self) {
+            try CandidateSelection.select(
+                standbys: standbys, excluded: [], requested: nil, oldPrimaryLSN: nil, maxLag: 0, force: false,
+                heardAtLeast: 2)
+        }
+        #expect(error?.message.contains("ap-southeast-2") == true)
+        let forced = try CandidateSelection.select(
+            standbys: standbys, excluded: [], requested: nil, oldPrimaryLSN: nil, maxLag: 0, force: true,
+            heardAtLeast: 2)
+        #expect(forced.region == "eu-west-1")
+        // Without synchronous commits (no bound) the choice is made among those heard, as before.
+        let asynchronous = try CandidateSelection.select(
+            standbys: standbys, excluded: [], requested: nil, oldPrimaryLSN: nil, maxLag: 0, force: false)
+        #expect(asynchronous.region == "eu-west-1")
+        // Both heard: the bound is met.
+        let heard = try CandidateSelection.select(
+            standbys: ["eu-west-1": standby(100), "ap-southeast-2": standby(200)], excluded: [], requested: nil,
+            oldPrimaryLSN: nil, maxLag: 0, force: false, heardAtLeast: 2)
+        #expect(heard.region == "ap-southeast-2")
+    }
+
     @Test func theMostReceivedWALWinsOverTheMostReplayed() throws {
         // ap-southeast-2 has flushed more (an acknowledged sync commit may be there only) but replayed less.
         let choice = try CandidateSelection.select(

@@ -39,13 +39,22 @@ struct TestInstant: InstantProtocol, Sendable {
 
     @Test func standbysAndFencedRegionsAreAnsweredFromTheStateWhateverTheSession() {
         let grant = ReplicaLeaseGrant(stateReadSentAt: TestInstant.at(0), sessionHorizon: nil)
-        #expect(grant.answer(for: "eu-west-1", state: state, now: .at(0), duration: .seconds(3)).decision == .standby)
+        let standby = grant.answer(for: "eu-west-1", state: state, now: .at(1000), duration: .seconds(3))
+        #expect(standby.decision == .standby && standby.durationMilliseconds == 2000)
         var failingOver = state
         failingOver.operation = FailoverOperation(
             id: "x", kind: .failover, from: "us-east-1", to: nil, force: false, step: .fence, startedAt: Date(),
             trigger: "automatic")
         let live = ReplicaLeaseGrant(stateReadSentAt: TestInstant.at(0), sessionHorizon: .at(2000))
         let answer = live.answer(for: "us-east-1", state: failingOver, now: .at(10), duration: .seconds(3))
+        #expect(answer.decision == .fenced && answer.durationMilliseconds == 0)
+    }
+
+    @Test func aStandbyAnswerFromAStateReadOlderThanALeaseIsFenced() {
+        // Issue 14, window 2: a replica that has not read the state for a lease's duration (cut off from etcd, or
+        // frozen) may be answering from before a failover; a standby region must not keep writing on its word.
+        let stale = ReplicaLeaseGrant(stateReadSentAt: TestInstant.at(0), sessionHorizon: .at(60_000))
+        let answer = stale.answer(for: "eu-west-1", state: state, now: .at(3000), duration: .seconds(3))
         #expect(answer.decision == .fenced && answer.durationMilliseconds == 0)
     }
 }
@@ -82,9 +91,13 @@ struct TestInstant: InstantProtocol, Sendable {
         #expect(!holder.mayWrite(at: .at(10_000)))
     }
 
-    @Test func aStandbyRegionWritesThroughTheWriterEndpoint() {
+    @Test func aStandbyRegionWritesThroughTheWriterEndpointUntilItsAnswerEnds() {
+        // Issue 14, window 2: the standby answer used to stand forever, with or without a controller.
         var holder = WriteLeaseHolder<TestInstant>()
         holder.record(answer(.standby), requestSentAt: .at(0))
+        #expect(holder.state(at: .at(2999)) == .standby && holder.mayWrite(at: .at(2999)))
+        #expect(holder.state(at: .at(3000)) == .fenced && !holder.mayWrite(at: .at(60_000)))
+        holder.record(answer(.standby), requestSentAt: .at(59_000))
         #expect(holder.mayWrite(at: .at(60_000)))
     }
 

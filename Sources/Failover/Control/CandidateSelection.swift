@@ -13,14 +13,29 @@ public enum CandidateSelection {
     /// Picks the best candidate among `standbys` (region → its database, nil when unreachable), or checks
     /// `requested`. `excluded` regions (former primaries awaiting rejoin) never qualify. Between standbys at the
     /// same position, the one listed first in `priority` (the deployment's region order) wins.
+    ///
+    /// `heardAtLeast` is set while commits wait for synchronous standbys (`ANY k` of n: n − k + 1): an acknowledged
+    /// commit is on k standbys, possibly on none of those heard, unless that many answered. Fewer refuse the
+    /// choice unless forced (a person accepting the loss).
     public static func select(
         standbys: [RegionName: DatabaseProbe?], excluded: Set<RegionName>, requested: RegionName?,
-        oldPrimaryLSN: LogSequenceNumber?, maxLag: UInt64, force: Bool, priority: [RegionName] = []
+        oldPrimaryLSN: LogSequenceNumber?, maxLag: UInt64, force: Bool, priority: [RegionName] = [],
+        heardAtLeast: Int? = nil
     ) throws(FailoverError) -> (region: RegionName, lagBytes: UInt64?) {
         let rank = { (region: RegionName) in priority.firstIndex(of: region) ?? priority.count }
         if let requested, excluded.contains(requested) {
             throw FailoverError(
                 .refused, "\(requested) is a former primary awaiting rejoin; rejoin it, then switch over to it")
+        }
+        let heard = standbys.filter { !excluded.contains($0.key) && $0.value != nil }.count
+        if let heardAtLeast, heard < heardAtLeast, !force {
+            let unheard = standbys.filter { !excluded.contains($0.key) && $0.value == nil }.keys.map(\.rawValue)
+                .sorted()
+            throw FailoverError(
+                .refused,
+                "heard \(heard) standbys, fewer than the \(heardAtLeast) that prove no acknowledged commit is only on "
+                    + "an unheard one (\(unheard.joined(separator: ", "))): wait for them, or pass --force to accept "
+                    + "losing such commits")
         }
         let standbyProbes = standbys.compactMap { region, probe -> (RegionName, DatabaseProbe)? in
             guard !excluded.contains(region), let probe, probe.role == .standby else { return nil }

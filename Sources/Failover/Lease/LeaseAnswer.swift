@@ -5,7 +5,8 @@ public struct LeaseAnswer: Codable, Hashable, Sendable {
     public enum Decision: String, Codable, Sendable {
         /// This region holds the primary: write for `durationMilliseconds` from when the request was sent.
         case granted
-        /// This region is a standby region: its writes go through the writer endpoint, no lease needed.
+        /// This region is a standby region: its writes go through the writer endpoint for `durationMilliseconds`
+        /// from when the request was sent (no write on its own database).
         case standby
         /// This region must not write at all (a former primary awaiting rejoin, or a primary being failed over).
         case fenced
@@ -43,7 +44,7 @@ public struct WriteLeaseHolder<Instant: InstantProtocol & Sendable>: Sendable wh
         case unknown
         /// A lease runs.
         case held
-        /// Standby region: writes go through the writer endpoint, no lease needed.
+        /// Standby region: writes go through the writer endpoint until the answer ends, as a lease does.
         case standby
         /// A lease ran out, or the controller said fenced.
         case fenced
@@ -57,15 +58,16 @@ public struct WriteLeaseHolder<Instant: InstantProtocol & Sendable>: Sendable wh
     /// Records the controller's answer to a request sent at `sentAt`.
     public mutating func record(_ answer: LeaseAnswer, requestSentAt sentAt: Instant) {
         self.answer = answer
-        expiresAt = answer.decision == .granted ? sentAt.advanced(by: .milliseconds(answer.durationMilliseconds)) : nil
+        expiresAt = answer.decision == .fenced ? nil : sentAt.advanced(by: .milliseconds(answer.durationMilliseconds))
     }
 
     public func state(at now: Instant) -> State {
         guard let answer else { return .unknown }
         switch answer.decision {
-        case .standby: return .standby
         case .fenced: return .fenced
-        case .granted: return expiresAt.map { now < $0 } == true ? .held : .fenced
+        case .standby, .granted:
+            guard expiresAt.map({ now < $0 }) == true else { return .fenced }
+            return answer.decision == .granted ? .held : .standby
         }
     }
 

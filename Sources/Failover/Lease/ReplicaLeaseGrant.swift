@@ -31,7 +31,13 @@ public struct ReplicaLeaseGrant<Instant: InstantProtocol & Sendable>: Sendable w
     /// How long a lease granted at `now` may last (zero: none may be granted).
     public func grantable(at now: Instant, duration: Duration) -> Duration {
         guard let sessionHorizon else { return .zero }
-        let bound = min(stateReadSentAt.advanced(by: duration), sessionHorizon)
+        let fresh = fresh(at: now, duration: duration)
+        return now < sessionHorizon ? min(fresh, now.duration(to: sessionHorizon)) : .zero
+    }
+
+    /// How long an answer given at `now` may stand on the state read alone (zero: that read is too old).
+    public func fresh(at now: Instant, duration: Duration) -> Duration {
+        let bound = stateReadSentAt.advanced(by: duration)
         return now < bound ? min(duration, now.duration(to: bound)) : .zero
     }
 
@@ -40,6 +46,20 @@ public struct ReplicaLeaseGrant<Instant: InstantProtocol & Sendable>: Sendable w
         -> LeaseAnswer
     {
         let (decision, reason) = state.leaseDecision(for: region)
+        if decision == .standby {
+            // A standby answer ends too (issue 14, window 2): a portal cut off from every replica, or answered from
+            // a state read before a failover committed, stops writing through the writer endpoint within `duration`
+            // of that commit. It needs no session: a standby answer grants no write on this region's database.
+            let fresh = fresh(at: now, duration: duration)
+            guard fresh >= .milliseconds(1) else {
+                return LeaseAnswer(
+                    decision: .fenced, region: region, primary: state.primary, epoch: state.epoch,
+                    durationMilliseconds: 0, reason: "this replica's last state read is older than a lease")
+            }
+            return LeaseAnswer(
+                decision: .standby, region: region, primary: state.primary, epoch: state.epoch,
+                durationMilliseconds: fresh.wholeMilliseconds)
+        }
         guard decision == .granted else {
             return LeaseAnswer(
                 decision: decision, region: region, primary: state.primary, epoch: state.epoch,
