@@ -122,8 +122,14 @@ extension PostgresAccountStore: SharedGuessLedger {
         async throws -> Result
     {
         do {
-            try checkWriteGate()
-            return try await bounded { try await writer.withConnection { try await body($0) } }
+            let epoch = try permittedEpoch()
+            return try await bounded {
+                try await writer.withConnection { connection in
+                    // Each statement commits alone: the epoch holds for the session, and every write sets it first.
+                    if let epoch { try await bind(epoch, on: connection, transactionOnly: false) }
+                    return try await body(connection)
+                }
+            }
         } catch let error as AccountsError {
             throw error
         } catch {

@@ -13,11 +13,12 @@ extension PostgresAccountStore {
         critical: Bool, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            try checkWriteGate()
+            let epoch = try permittedEpoch()
             let scope = ConsistencyScope.current
             return try await bounded {
                 try await writer.withConnection { connection in
                     let result = try await connection.withTransaction(logger: logger) { connection in
+                        if let epoch { try await bind(epoch, on: connection, transactionOnly: true) }
                         if critical && criticalWritesRemoteApply {
                             try await connection.query("SET LOCAL synchronous_commit = remote_apply", logger: logger)
                         }
@@ -29,7 +30,7 @@ extension PostgresAccountStore {
                     // Issue 14, window 4: a COMMIT sent under the lease can complete after it ended (a retransmission,
                     // a partition that held the packets, a synchronous standby answering late). By then another
                     // region may have been promoted without this write: its outcome is unknown, never "done".
-                    if let writeGate, !writeGate() { throw Self.outcomeUnknown(afterLeaseEnded: true) }
+                    if writeGate?() == .closed { throw Self.outcomeUnknown(afterLeaseEnded: true) }
                     // The position after the commit: a standby that has replayed it shows this write. The write is
                     // done by now: a failure here (the server stopping right after the commit) only costs the
                     // consistency token, never the answer.
@@ -76,13 +77,26 @@ extension PostgresAccountStore {
                 + "; the change may or may not have been made. Check before retrying.", retryAfter: .seconds(1))
     }
 
-    /// Throws `writesUnavailable` when the write gate is closed.
-    func checkWriteGate() throws {
-        if let writeGate, !writeGate() {
+    /// The epoch a write starts under (nil: unmanaged); throws `writesUnavailable` when the write gate is closed.
+    func permittedEpoch() throws -> Int? {
+        switch writeGate?() ?? .open(epoch: nil) {
+        case .closed:
             throw AccountsError(
                 .writesUnavailable, "This region holds no write lease (fenced); retry shortly.",
                 retryAfter: .seconds(1))
+        case .open(let epoch):
+            return epoch
         }
+    }
+
+    /// Throws `writesUnavailable` when the write gate is closed.
+    func checkWriteGate() throws { _ = try permittedEpoch() }
+
+    /// Names `epoch` to the database for the rest of the transaction (or, autocommitting, of the session), so that
+    /// it refuses the write unless it is that epoch's primary (migration 4).
+    func bind(_ epoch: Int, on connection: PostgresConnection, transactionOnly: Bool) async throws {
+        try await connection.query(
+            "SELECT set_config('portal.epoch', \(String(epoch)), \(transactionOnly))", logger: logger)
     }
 
     /// Reads from the region's database; a miss there is retried on the writer, since a row written moments
@@ -122,6 +136,13 @@ extension PostgresAccountStore {
     static func domainError(_ error: any Error) -> AccountsError {
         // 25006 and 57P0x before a COMMIT mean nothing was written: the portal says so (writes-unavailable).
         if let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] {
+            // The epoch check (migration 4): DR001 a fenced database, DR002 the primary of another epoch.
+            if state.hasPrefix("DR") {
+                return AccountsError(
+                    .writesUnavailable,
+                    "This database is not the primary of the current epoch (fenced, or superseded by a failover); "
+                        + "retry shortly.", retryAfter: .seconds(1))
+            }
             // 25006: read_only_sql_transaction (a standby, or a fenced primary); 57P0x: shutting down.
             if state == "25006" || state.hasPrefix("57P") {
                 return AccountsError(

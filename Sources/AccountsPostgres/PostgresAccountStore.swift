@@ -1,4 +1,5 @@
 import Accounts
+import Failover
 import Foundation
 import Logging
 import PostgresNIO
@@ -14,13 +15,15 @@ public struct PostgresAccountStore: AccountStore {
     let criticalWritesRemoteApply: Bool
     let operationTimeout: Duration
     let logger: Logger
-    /// Asked before a write starts and again just before it commits; when it answers false the write is
-    /// refused (the region holds no write lease: DESIGN.md invariant 1).
-    let writeGate: (@Sendable () -> Bool)?
+    /// Asked before a write starts, just before it commits and after; when it answers closed the write is
+    /// refused (the region holds no write lease: DESIGN.md invariant 1). An open gate names the epoch the write is
+    /// bound to, which the database checks inside the transaction (migration 4).
+    let writeGate: (@Sendable () -> WritePermission)?
 
     public init(
         reader: PostgresClient, writer: PostgresClient, criticalWritesRemoteApply: Bool = false,
-        operationTimeout: Duration = .seconds(5), writeGate: (@Sendable () -> Bool)? = nil, logger: Logger
+        operationTimeout: Duration = .seconds(5), writeGate: (@Sendable () -> WritePermission)? = nil,
+        logger: Logger
     ) {
         self.reader = reader
         self.writer = writer

@@ -86,11 +86,25 @@ extension Controller {
             return .retryDue
         case .adoptPrimary(let target, let promoted):
             if promoted { state.promotions += 1 }
+            // The new primary accepts only writes of the new epoch, and only then does any lease carry it (issue 14,
+            // window 3): a portal whose writer endpoint still leads to the old primary writes nothing there, and
+            // the old primary, fenced or not, refuses every write of the new epoch. A failure here runs the promote
+            // step again, which finds the target promoted and binds it once more.
+            let epoch = state.epoch + 1
+            let bound = await attempt {
+                try await withTimeout(.seconds(10)) { [actions] in try await actions.bindEpoch(epoch, on: target) }
+                return .adopted
+            }
+            guard bound == .adopted else { return bound }
+            record(
+                .epochBound, "\(target)'s database accepts writes of epoch \(epoch) only", region: target,
+                operation: operation, step: .promote, details: ["epoch": String(epoch)])
+            boundEpoch = (target, epoch)
             if !state.awaitingRejoin.contains(operation.from) && operation.from != target {
                 state.awaitingRejoin.append(operation.from)
             }
             state.primary = target
-            state.epoch += 1
+            state.epoch = epoch
             lastPrimaryLSN = nil
             await save()
             return .adopted

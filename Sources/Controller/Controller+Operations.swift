@@ -54,6 +54,7 @@ extension Controller {
             guard (try? await self.confirmLeadership()) != nil,
                 (try? await withTimeout(settings.probeTimeout * 2, { try await actions.fenceDatabase(from) })) != nil
             else { return }
+            self.databaseFenced.insert(fenced.id)
             self.record(
                 .databaseFenced, "\(from)'s database refuses writes", region: from, operation: fenced, step: .fence)
         }
@@ -66,7 +67,10 @@ extension Controller {
             }
             let granters = try? await store.granters(of: from)
             let waited = ["waitedMilliseconds": String(waitStarted.duration(to: .now).wholeMilliseconds)]
-            if granters?.isEmpty == true {
+            // The grants end with their replicas' sessions, but a standby region's answer from before the operation
+            // (writes through the writer endpoint, which still leads here) ends only with the lease duration: the
+            // early end needs the old primary's database fenced too (issue 14, window 3).
+            if granters?.isEmpty == true && databaseFenced.contains(operation.id) {
                 record(
                     .leaseExpired,
                     "no replica holds a grant of \(from)'s lease any more (its etcd session ended or it withdrew the "

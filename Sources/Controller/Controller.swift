@@ -67,6 +67,12 @@ public actor Controller {
     var inFlight: [RegionName: Int] = [:]
     var baselines: [String: [RegionName: BaselineLatency]] = [:]
     var lastFenced: [RegionName: ContinuousClock.Instant] = [:]
+    /// The epoch this term has bound the primary's database to (`bindPrimaryEpoch`), and whether a failure to do so
+    /// is on the timeline.
+    var boundEpoch: (region: RegionName, epoch: Int)?
+    var bindFailureRecorded = false
+    /// The operations whose fence step made the old primary's database refuse writes.
+    var databaseFenced: Set<String> = []
 
     init(
         configuration: ControllerConfiguration, store: ControlStore, term: Int64, state: ControllerState,
@@ -279,6 +285,7 @@ public actor Controller {
         await assess()
         await watchReplication()
         await fenceStrayPrimaries()
+        await bindPrimaryEpoch()
         await decide()
         await steerTraffic()
         if state.operation != nil && !executing && execution?.runnable(at: Date()) != false { startExecuting() }
@@ -385,6 +392,34 @@ public actor Controller {
                     .fenceFailed, "could not fence \(region)'s database: \(String(reflecting: error))", region: region
                 )
             }
+        }
+    }
+
+    /// Once per term (and after every promotion, which binds it itself), the primary's database is bound to the
+    /// state's epoch (issue 14): a deployment's first term creates its epoch row, and a term that took over right
+    /// after a promotion makes sure the bind happened. Until the schema holds the epoch table (its portals migrate
+    /// it), the bind fails quietly and is tried again every round.
+    func bindPrimaryEpoch() async {
+        guard state.operation == nil, boundEpoch.map({ $0.region != state.primary || $0.epoch != state.epoch }) ?? true,
+            let database = databases[state.primary], database.role == .primary
+        else { return }
+        let (primary, epoch) = (state.primary, state.epoch)
+        do {
+            try await confirmLeadership()
+            try await withTimeout(settings.probeTimeout * 2) { [actions] in
+                try await actions.bindEpoch(epoch, on: primary)
+            }
+            boundEpoch = (primary, epoch)
+            bindFailureRecorded = false
+            record(
+                .epochBound, "\(primary)'s database accepts writes of epoch \(epoch) only", region: primary,
+                details: ["epoch": String(epoch)])
+        } catch {
+            guard !bindFailureRecorded else { return }
+            bindFailureRecorded = true
+            record(
+                .epochBindFailed, "\(primary)'s database is not bound to epoch \(epoch) yet: \(error); retrying",
+                region: primary)
         }
     }
 

@@ -135,8 +135,13 @@ extension RegionProber {
 /// The finer steps of a failover plan, around `DatabaseReplication.promote` (lab: SQL, the WAN emulator and
 /// process checks; on Aurora the global failover does these itself).
 public protocol FailoverActions: Sendable {
-    /// Makes `region`'s database refuse writes (`default_transaction_read_only`) and ends its client sessions.
+    /// Makes `region`'s database refuse writes (its epoch row marked fenced, which every write checks inside its
+    /// transaction; `default_transaction_read_only` too) and ends its client sessions.
     func fenceDatabase(_ region: RegionName) async throws
+    /// Binds `region`'s database to `epoch` (issue 14): from now on it accepts only writes that name this epoch, and
+    /// it is no longer fenced. Runs on a newly promoted primary before its epoch is saved and any lease of it is
+    /// granted, and on the primary when a term begins; idempotent, and never lowers the epoch it holds.
+    func bindEpoch(_ epoch: Int, on region: RegionName) async throws
     /// Whether every process of `region` that could write is confirmed stopped.
     func writersStopped(in region: RegionName) async -> Bool
     /// Points the standby in `standby` at the primary in `primary`.

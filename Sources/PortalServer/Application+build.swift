@@ -58,7 +58,7 @@ public struct PortalServices: Sendable {
         serviceConfiguration.refreshGraceWindow = configuration.refreshGraceWindow
         let store = PostgresAccountStore(
             reader: reader, writer: writer, criticalWritesRemoteApply: configuration.criticalWritesRemoteApply,
-            operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.mayWrite() },
+            operationTimeout: configuration.databaseTimeout, writeGate: { writeLease.permission() },
             logger: logger)
         let accounts = try await AccountService(
             configuration: serviceConfiguration, store: store,

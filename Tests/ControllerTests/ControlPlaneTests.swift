@@ -22,6 +22,7 @@ import Testing
         func switchover(to region: RegionName) async throws {}
         func rejoin(_ region: RegionName) async throws {}
         func fenceDatabase(_ region: RegionName) async throws {}
+        func bindEpoch(_ epoch: Int, on region: RegionName) async throws {}
         func writersStopped(in region: RegionName) async -> Bool { false }
         func repoint(_ standby: RegionName, to primary: RegionName) async throws {}
         func prepareFailover(to target: RegionName) async throws -> [RegionName] { [] }

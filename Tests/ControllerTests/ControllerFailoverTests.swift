@@ -56,6 +56,7 @@ import Testing
         func switchover(to region: RegionName) async throws { calls.append("switchover \(region)") }
         func rejoin(_ region: RegionName) async throws { calls.append("rejoin \(region)") }
         func fenceDatabase(_ region: RegionName) async throws { calls.append("fence \(region)") }
+        func bindEpoch(_ epoch: Int, on region: RegionName) async throws { calls.append("bind \(region) \(epoch)") }
         func writersStopped(in region: RegionName) async -> Bool { crashed.contains(region) }
         func repoint(_ standby: RegionName, to primary: RegionName) async throws {
             calls.append("repoint \(standby) to \(primary)")
@@ -104,6 +105,11 @@ import Testing
             let calls = await world.calls
             #expect(calls.contains("repoint ap-southeast-2 to eu-west-1"))
             #expect(calls.contains("writer eu-west-1") && calls.contains("dial us-east-1 0%"))
+            // The new primary is bound to epoch 2 right after its promotion and before its writer endpoint moves
+            // (issue 14, window 3).
+            let promoted = try #require(calls.firstIndex(of: "promote eu-west-1"))
+            let bound = try #require(calls.firstIndex(of: "bind eu-west-1 2"))
+            #expect(promoted < bound && bound < (calls.firstIndex(of: "writer eu-west-1") ?? 0))
             let state = try #require(try await store.state())
             #expect(state.epoch == 2 && state.awaitingRejoin == ["us-east-1"] && state.promotions == 1)
             let events = try await eu.events(after: 0)

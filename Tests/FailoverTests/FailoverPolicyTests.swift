@@ -213,16 +213,21 @@ import Testing
     }
 
     @Test func theNewPrimaryIsGrantedAsSoonAsItIsPromoted() {
-        var state = ControllerState(regions: ["us-east-1", "eu-west-1"], primary: "us-east-1", mode: .automatic)
+        var state = ControllerState(
+            regions: ["us-east-1", "eu-west-1", "ap-southeast-2"], primary: "us-east-1", mode: .automatic)
         state.operation = FailoverOperation(
             id: "x", kind: .switchover, from: "us-east-1", to: "eu-west-1", force: false, step: .select,
             startedAt: Date(), trigger: "manual")
-        #expect(state.leaseDecision(for: "eu-west-1").0 == .standby)
+        // Until the target is promoted no region writes (issue 14, window 3): a standby region's writer endpoint
+        // still leads to the old primary.
+        #expect(state.leaseDecision(for: "eu-west-1").0 == .fenced)
+        #expect(state.leaseDecision(for: "ap-southeast-2").0 == .fenced)
         // The promote step makes eu-west-1 the primary; the former primary stays fenced until the end.
         state.primary = "eu-west-1"
         state.operation?.step = .traffic
         #expect(state.leaseDecision(for: "eu-west-1").0 == .granted)
         #expect(state.leaseDecision(for: "us-east-1").0 == .fenced)
+        #expect(state.leaseDecision(for: "ap-southeast-2").0 == .standby)
     }
 
     @Test func thePrimaryKeepsItsLeaseWhileAFormerPrimaryRejoins() {

@@ -255,15 +255,38 @@ import Testing
     }
 
     // 6
+    /// Also the epoch binding in a real lab (issue 14): the first term binds the primary's database to epoch 1, the
+    /// promotion binds the new one to epoch 2 before any lease of it, the rows written after it carry epoch 2, and
+    /// the former primary, rejoined, has the new epoch row by replication.
     @Test func aCrashedPrimaryRejoinsAsAStandbyAndGetsTrafficBack() async throws {
         try await withControllerLab { lab in
+            func epochRow(_ region: RegionName) async throws -> String {
+                try await PostgresTools.psql(
+                    "SELECT epoch || ' ' || fenced FROM dr_epoch", port: try lab.state.region(region).postgres.port,
+                    database: "portal")
+            }
+            try await eventually("us-east-1's database bound to epoch 1") {
+                (try? await epochRow("us-east-1")) == "1 false"
+            }
             try await lab.faults.inject(.crash, into: "us-east-1")
             try await lab.waitForEvent(.failoverFinished)
             let primary = try await lab.controller.status().primary
+            #expect(try await epochRow(primary) == "2 false")
+            let email = "epoch-\(UUID().uuidString.prefix(6))@example.com"
+            try await eventually("a sign-up in \(primary) after the failover") {
+                await lab.signUp(email, at: try lab.portal(primary)) == 201
+            }
+            let primaryPort = try lab.state.region(primary).postgres.port
+            #expect(
+                try await PostgresTools.psql(
+                    "SELECT written_epoch FROM accounts WHERE email = '\(email)'", port: primaryPort,
+                    database: "portal") == "2")
             try await lab.faults.heal("us-east-1")
             let operation = try await lab.controller.rejoin("us-east-1")
             try await lab.controller.waitForOperation(operation.id) { _ in }
-            let primaryPort = try lab.state.region(primary).postgres.port
+            try await eventually("the epoch row replayed on the rejoined us-east-1") {
+                (try? await epochRow("us-east-1")) == "2 false"
+            }
             let streaming = try await PostgresTools.psql(
                 "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'us-east-1' AND state = 'streaming'",
                 port: primaryPort)

@@ -243,7 +243,7 @@ import Testing
                 "\(created.status) \(created.json)")
             let createdRows = try await PostgresTools.psql(
                 "SELECT count(*) FROM accounts WHERE email = '\(email)'",
-                port: try state.region("us-east-1").postgres.port)
+                port: try state.region("us-east-1").postgres.port, database: "portal")
             #expect(createdRows == "1")
             _ = try await wan.heal("ap-southeast-2")
             // Cut off from both other regions, the primary's region also lost the etcd majority, and with it its

@@ -26,6 +26,12 @@ public struct AuroraFailoverActions: FailoverActions {
     /// the signed write lease: the fence step stops granting it and waits until every granted lease has ended.
     public func fenceDatabase(_ region: RegionName) async throws {}
 
+    /// Does nothing yet, and says so here: binding the new writer to the epoch takes SQL on it (the RDS Data API's
+    /// `ExecuteStatement` would do), and this control plane reaches Aurora only through its management API. An
+    /// Aurora deployment holds no epoch row, so its portals' writes are not checked against the epoch (the database
+    /// treats them as unmanaged); the signed lease and Aurora's own demotion of the old writer keep them apart.
+    public func bindEpoch(_ epoch: Int, on region: RegionName) async throws {}
+
     /// Always false: nothing on AWS confirms that every task of a region that could write has stopped, so the fence
     /// waits for the old primary's leases to end instead.
     public func writersStopped(in region: RegionName) async -> Bool { false }

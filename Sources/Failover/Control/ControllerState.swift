@@ -101,6 +101,14 @@ public struct ControllerState: Codable, Hashable, Sendable {
         if let operation, operation.from == region, operation.kind != .rejoin {
             return (.fenced, "\(operation.kind.rawValue) away from this region in progress")
         }
+        // Until the target is promoted and bound to the new epoch, no region writes (issue 14, window 3): a standby
+        // region's writes go through its writer endpoint, which still leads to the old primary, and a write accepted
+        // there now is lost (async) or waits on a standby that is about to be promoted.
+        if let operation, operation.kind != .rejoin, operation.from == primary {
+            return (
+                .fenced, "\(operation.kind.rawValue) away from \(primary) in progress: writes wait for the new primary"
+            )
+        }
         // The primary changes only once the target is promoted; the steps after that (repoint, writer, traffic, a
         // switchover's rewind of the former primary) and a rejoin leave write safety alone: the former primary is
         // fenced above, so the new one writes at once rather than seconds later.

@@ -40,6 +40,8 @@ extension TimelineEvent {
         case rejoinFinished = "rejoin-finished"
         case promoted
         case promotionSkipped = "promotion-skipped"
+        case epochBound = "epoch-bound"
+        case epochBindFailed = "epoch-bind-failed"
         // The steps' actions.
         case databaseFenced = "database-fenced"
         case fenceFailed = "fence-failed"

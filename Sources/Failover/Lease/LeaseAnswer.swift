@@ -34,6 +34,15 @@ public struct LeaseAnswer: Codable, Hashable, Sendable {
     }
 }
 
+/// Whether a portal may write now, and in which epoch (issue 14): every write transaction names the epoch to the
+/// database it commits to, which refuses it unless it is that epoch's primary (migration 4, `dr_epoch`).
+public enum WritePermission: Hashable, Sendable {
+    case closed
+    /// Writes may start; `epoch` is the control plane's epoch they are bound to (nil: no control plane decides, a
+    /// single-region deployment, and the database holds no epoch either).
+    case open(epoch: Int?)
+}
+
 /// The portal's side of the lease: whether it may write now. A value type driven by an injected clock.
 ///
 /// Before any answer the portal may not write. A granted lease runs from the moment its request was sent;
@@ -75,6 +84,12 @@ public struct WriteLeaseHolder<Instant: InstantProtocol & Sendable>: Sendable wh
     public func mayWrite(at now: Instant) -> Bool {
         let state = state(at: now)
         return state == .held || state == .standby
+    }
+
+    /// Whether a write may start (or commit) at `now`, bound to the epoch of the answer it stands on.
+    public func permission(at now: Instant) -> WritePermission {
+        guard mayWrite(at: now), let answer else { return .closed }
+        return .open(epoch: answer.epoch)
     }
 
     /// Time left on a held lease.

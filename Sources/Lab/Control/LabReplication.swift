@@ -27,12 +27,16 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
         var description: String { "\(what): no answer in time" }
     }
 
-    /// Runs `statements` one after another on `region`'s database (through the controller's route to it).
+    /// Runs `statements` one after another on `region`'s database server (through the controller's route to it),
+    /// in `database` (the portal's, for its epoch row).
     @discardableResult
-    func execute(_ statements: [String], on region: RegionName) async throws -> [String] {
+    func execute(_ statements: [String], on region: RegionName, database: String = "postgres") async throws
+        -> [String]
+    {
         let port = try deployment.state().region(region).controlDatabasePort
         let logger = self.logger
-        let connection = try await connectPostgres(port: port, timeout: timeout, id: 1, logger: logger)
+        let connection = try await connectPostgres(
+            port: port, database: database, timeout: timeout, id: 1, logger: logger)
         defer { Task { try? await connection.close() } }
         return try await withDeadline(timeout, orThrow: { Timeout(what: "\(region)'s database") }) {
             var results: [String] = []
@@ -208,12 +212,42 @@ public struct LabReplication: DatabaseReplication, FailoverActions {
     public func fenceDatabase(_ region: RegionName) async throws {
         try await execute(
             [
+                // The epoch row first, which every write checks in its own transaction (issue 14, window 6: a
+                // session can turn default_transaction_read_only off, it cannot write past the row). Committed
+                // locally: a primary cut off from its standbys would never return a synchronous commit.
+                "SET synchronous_commit = local",
+                "SET default_transaction_read_only = off",
+                """
+                DO $$ BEGIN
+                    IF NOT pg_is_in_recovery() AND to_regclass('public.dr_epoch') IS NOT NULL THEN
+                        UPDATE dr_epoch SET fenced = true, updated_at = now();
+                    END IF;
+                END $$
+                """,
                 "ALTER SYSTEM SET default_transaction_read_only = on",
                 "SELECT pg_reload_conf()::text",
                 // Sessions opened before the reload keep writing: end every client session.
                 "SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity "
                     + "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            ], on: region)
+            ], on: region, database: LabDeployment.portalDatabase)
+    }
+
+    /// `INSERT … ON CONFLICT` on the epoch row, committed locally (in sync mode a promoted primary whose standbys
+    /// have not reconnected yet would hold the commit).
+    public func bindEpoch(_ epoch: Int, on region: RegionName) async throws {
+        let results = try await execute(
+            [
+                "SET synchronous_commit = local",
+                """
+                INSERT INTO dr_epoch (id, epoch, fenced) VALUES (true, \(epoch), false)
+                ON CONFLICT (id) DO UPDATE SET epoch = greatest(dr_epoch.epoch, excluded.epoch), fenced = false,
+                    updated_at = now()
+                RETURNING epoch::text
+                """,
+            ], on: region, database: LabDeployment.portalDatabase)
+        guard let held = results.last.flatMap({ Int($0) }), held >= epoch else {
+            throw FailoverError(.providerFailure, "\(region)'s database did not take epoch \(epoch)")
+        }
     }
 
     /// The region's database server is confirmed not running (crashed or stopped, not frozen): nothing can be

@@ -106,6 +106,9 @@ extension LabDeployment {
             "\(state.wan.url)/health", timeout: timeout, what: "the WAN emulator", process: state.wan.process)
     }
 
+    /// The portal's database on every region's server (the epoch row lives there).
+    static let portalDatabase = "portal"
+
     private func startDatabases(_ configuration: LabConfiguration, state: inout LabState) async throws {
         let primaryRegion = try state.region(configuration.primary)
         let primary = PostgresCluster(
@@ -113,7 +116,7 @@ extension LabDeployment {
         try await primary.initialize()
         try await primary.start()
         try record(postgres: primary, of: primaryRegion.name, in: &state)
-        _ = try await primary.psql("CREATE DATABASE portal")
+        _ = try await primary.psql("CREATE DATABASE \(Self.portalDatabase)")
         try await Self.applyDurability(configuration.durability, standbys: configuration.standbys, port: primary.port)
 
         for standbyName in configuration.standbys {
@@ -151,8 +154,10 @@ extension LabDeployment {
                     [
                         "serve", "--region", name.rawValue, "--host", "127.0.0.1", "--port", String(portal.port),
                         "--internal-port", String(portal.internalPort ?? 0),
-                        "--database-url", "postgres://postgres@127.0.0.1:\(region.postgres.port)/portal",
-                        "--writer-database-url", "postgres://postgres@127.0.0.1:\(region.writerPort)/portal",
+                        "--database-url",
+                        "postgres://postgres@127.0.0.1:\(region.postgres.port)/\(Self.portalDatabase)",
+                        "--writer-database-url",
+                        "postgres://postgres@127.0.0.1:\(region.writerPort)/\(Self.portalDatabase)",
                         "--key-file", state.keyFile, "--bcrypt-cost", String(configuration.bcryptCost),
                         "--development-mailbox",
                     ],

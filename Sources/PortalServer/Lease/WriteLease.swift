@@ -16,11 +16,11 @@ public final class WriteLease: Sendable {
 
     public init(required: Bool) { self.required = required }
 
-    /// Whether a write may start or commit now.
-    public func mayWrite() -> Bool {
-        guard required else { return true }
+    /// Whether a write may start or commit now, and the epoch it is bound to.
+    public func permission() -> WritePermission {
+        guard required else { return .open(epoch: nil) }
         let now = ContinuousClock.now
-        return holder.withLock { $0.mayWrite(at: now) }
+        return holder.withLock { $0.permission(at: now) }
     }
 
     func record(_ answer: LeaseAnswer, sentAt: ContinuousClock.Instant) {
